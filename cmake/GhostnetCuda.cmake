@@ -1,0 +1,33 @@
+# Decides whether the CUDA executor is compiled.
+#
+# CUDA code is built whenever nvcc is found, for every architecture from Turing (sm_75)
+# to Hopper (sm_90) plus PTX, so newer GPUs JIT-compile it. Without nvcc the library is
+# host-only, and says so. cuDNN is never needed to build: it is loaded at run time.
+include(CheckLanguage)
+
+option(GHOSTNET_CUDA "Compile the CUDA executor when nvcc is found" ON)
+set(GHOSTNET_WITH_CUDA OFF)
+
+if(GHOSTNET_CUDA)
+  if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX} AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  check_language(CUDA)
+endif()
+
+if(GHOSTNET_CUDA AND CMAKE_CUDA_COMPILER)
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES 75-real 80-real 86-real 89-real 90)
+  endif()
+  enable_language(CUDA)
+  set(CMAKE_CUDA_STANDARD 17)
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  find_package(CUDAToolkit REQUIRED)
+  set(GHOSTNET_WITH_CUDA ON)
+  message(STATUS "ghostnet: CUDA ${CMAKE_CUDA_COMPILER_VERSION} found at ${CMAKE_CUDA_COMPILER}: "
+                 "building the CUDA executor for architectures ${CMAKE_CUDA_ARCHITECTURES}")
+else()
+  message(WARNING "ghostnet: nvcc was not found (or GHOSTNET_CUDA=OFF): building a HOST-ONLY library. "
+                  "It runs on the CPU; asking it for a CUDA device raises DeviceUnavailable. "
+                  "Install the CUDA toolkit or set CUDACXX to build the GPU path.")
+endif()

@@ -1,0 +1,68 @@
+package dev.ghostnet;
+
+import dev.ghostnet.internal.NativeApi;
+import dev.ghostnet.internal.NativeLibrary;
+import dev.ghostnet.internal.Status;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * What this build of ghostnet and this machine offer: versions, host cores, GPUs, and when no GPU
+ * is usable, exactly why.
+ */
+public record RuntimeInfo(
+    String libraryVersion,
+    String javacppVersion,
+    int cudaCompiledVersion,
+    int cudaDriverVersion,
+    int hostCores,
+    List<Gpu> gpus,
+    String cudnnVersion,
+    String gpuUnavailableReason) {
+
+  /** One GPU as the CUDA runtime describes it. */
+  public record Gpu(int index, String name, int computeCapabilityMajor, int computeCapabilityMinor,
+      long totalMemoryBytes) {}
+
+  public static RuntimeInfo query() {
+    NativeLibrary.ensureLoaded();
+    String reason = NativeApi.gn_gpu_unavailable_reason();
+    List<Gpu> gpus = new ArrayList<>();
+    int count = NativeApi.gn_gpu_count();
+    for (int i = 0; i < count; i++) {
+      byte[] name = new byte[256];
+      int[] major = new int[1];
+      int[] minor = new int[1];
+      long[] memory = new long[1];
+      Status.check(NativeApi.gn_gpu_properties(i, name, name.length, major, minor, memory));
+      gpus.add(new Gpu(i, cString(name), major[0], minor[0], memory[0]));
+    }
+    return new RuntimeInfo(NativeApi.gn_version(), loadedJavacppVersion(), NativeApi.gn_cuda_compiled_version(),
+        NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), List.copyOf(gpus),
+        NativeApi.gn_cudnn_version(), reason);
+  }
+
+  /** Whether a GPU can run ghostnet (a device, a driver and cuDNN). */
+  public boolean gpuUsable() {
+    return gpuUnavailableReason.isEmpty() && !gpus.isEmpty();
+  }
+
+  private static String loadedJavacppVersion() {
+    try {
+      return Loader.getVersion();
+    } catch (IOException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+  }
+
+  private static String cString(byte[] bytes) {
+    int n = 0;
+    while (n < bytes.length && bytes[n] != 0) {
+      n++;
+    }
+    return new String(bytes, 0, n, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,46 @@
+package dev.ghostnet.cli;
+
+import dev.ghostnet.RuntimeInfo;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code info}: versions, devices, and why no GPU is usable when none is. */
+@Command(name = "info", description = "Print versions and the devices ghostnet can use.")
+final class InfoCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    RuntimeInfo info = RuntimeInfo.query();
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("ghostnet %s%n", info.libraryVersion());
+    row(out, "JavaCPP", info.javacppVersion());
+    row(out, "CUDA (compiled)", info.cudaCompiledVersion() == 0 ? "none: host-only build"
+        : cudaVersion(info.cudaCompiledVersion()));
+    row(out, "CUDA driver", info.cudaDriverVersion() == 0 ? "none" : cudaVersion(info.cudaDriverVersion()));
+    row(out, "cuDNN", info.cudnnVersion().isEmpty() ? "not loaded" : info.cudnnVersion());
+    row(out, "host", info.hostCores() + " cores");
+    for (RuntimeInfo.Gpu gpu : info.gpus()) {
+      row(out, "cuda:" + gpu.index(), String.format("%s, compute capability %d.%d, %.1f GiB", gpu.name(),
+          gpu.computeCapabilityMajor(), gpu.computeCapabilityMinor(), gpu.totalMemoryBytes() / (double) (1L << 30)));
+    }
+    if (info.gpuUsable()) {
+      row(out, "GPU", "usable");
+    } else {
+      row(out, "GPU", "not usable: " + info.gpuUnavailableReason().replace("\n", "\n" + " ".repeat(20)));
+    }
+    out.flush();
+    return 0;
+  }
+
+  private static void row(PrintWriter out, String label, String value) {
+    out.printf("  %-17s %s%n", label, value);
+  }
+
+  private static String cudaVersion(int version) {
+    return (version / 1000) + "." + (version % 1000 / 10);
+  }
+}

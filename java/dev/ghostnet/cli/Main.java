@@ -1,0 +1,41 @@
+package dev.ghostnet.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The ghostnet command line: {@code java -jar ghostnet.jar <command>}. */
+@Command(
+    name = "ghostnet",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "GhostNet image classification on NVIDIA GPUs and the host.",
+    subcommands = {InfoCommand.class})
+public final class Main {
+  @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
+  boolean verbose;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command line and returns the exit code (tests call this in-process). */
+  public static int run(String... args) {
+    Main main = new Main();
+    CommandLine cli = new CommandLine(main);
+    cli.setExecutionExceptionHandler((error, commandLine, parseResult) -> {
+      commandLine.getErr().println("error: " + messageOf(error));
+      if (main.verbose) {
+        error.printStackTrace(commandLine.getErr());
+      }
+      return 1;
+    });
+    return cli.execute(args);
+  }
+
+  private static String messageOf(Throwable error) {
+    String message = error.getMessage();
+    return message == null || message.isBlank() ? error.getClass().getSimpleName() : message;
+  }
+}

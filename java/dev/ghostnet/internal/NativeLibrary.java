@@ -1,0 +1,73 @@
+package dev.ghostnet.internal;
+
+import dev.ghostnet.Device;
+import dev.ghostnet.GhostNetException;
+import java.io.File;
+import java.io.IOException;
+import org.bytedeco.javacpp.Loader;
+
+/**
+ * Loads libghostnet (through JavaCPP's {@link Loader}, from the jar) and tells it where cuDNN may
+ * be before the first GPU use: the system property {@code ghostnet.cudnn.path}, and the folder of
+ * JavaCPP's cuDNN redistributable jar when that is on the class path.
+ */
+public final class NativeLibrary {
+  private static final String CUDNN_PROPERTY = "ghostnet.cudnn.path";
+  private static final String CUDNN_REDIST_RESOURCE = "/org/bytedeco/cuda/" + Loader.getPlatform() + "/libcudnn.so.9";
+
+  private static volatile boolean initialised;
+
+  private NativeLibrary() {}
+
+  /** Loads the library once; later calls return at once. */
+  public static void ensureLoaded() {
+    if (initialised) {
+      return;
+    }
+    synchronized (NativeLibrary.class) {
+      if (initialised) {
+        return;
+      }
+      try {
+        Loader.load(NativeApi.class);
+      } catch (UnsatisfiedLinkError e) {
+        throw new GhostNetException("could not load libghostnet for " + Loader.getPlatform() + ": " + e.getMessage(), e);
+      }
+      configureCudnnSearch();
+      initialised = true;
+    }
+  }
+
+  private static void configureCudnnSearch() {
+    String explicit = System.getProperty(CUDNN_PROPERTY);
+    if (explicit != null && !explicit.isBlank()) {
+      NativeApi.gn_set_cudnn_path(explicit);
+    }
+    if (NativeLibrary.class.getResource(CUDNN_REDIST_RESOURCE) != null) {
+      try {
+        File cached = Loader.cacheResource(CUDNN_REDIST_RESOURCE);
+        if (cached != null) {
+          NativeApi.gn_add_cudnn_search_dir(cached.getParent());
+        }
+      } catch (IOException e) {
+        System.getLogger("dev.ghostnet").log(System.Logger.Level.WARNING,
+            "JavaCPP's cuDNN redistributable is on the class path but could not be extracted: " + e);
+      }
+    }
+  }
+
+  /** Whether a GPU can run ghostnet: a device, a driver and cuDNN. */
+  public static boolean gpuUsable() {
+    ensureLoaded();
+    return NativeApi.gn_gpu_count() > 0 && NativeApi.gn_gpu_unavailable_reason().isEmpty();
+  }
+
+  public static void requireDevice(Device device) {
+    ensureLoaded();
+    Status.check(NativeApi.gn_require_device(kindCode(device), device.index()));
+  }
+
+  public static int kindCode(Device device) {
+    return device.isCuda() ? 1 : 0;
+  }
+}

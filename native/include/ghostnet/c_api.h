@@ -1,0 +1,94 @@
+/* The flat C API of libghostnet.
+ *
+ * A stable C ABI over the C++ library: the JNI binding (JavaCPP) is generated over it,
+ * and other languages can bind it too. Every function returns a status, 0 on success;
+ * on failure gn_last_error() holds the message for the calling thread. Objects are
+ * opaque handles released with their gn_*_destroy function, which accepts NULL. */
+#ifndef GHOSTNET_C_API_H
+#define GHOSTNET_C_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ghostnet/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gn_tensor gn_tensor;
+typedef struct gn_stream gn_stream;
+typedef struct gn_model gn_model;
+typedef struct gn_context gn_context;
+
+/* Statuses mirror ghostnet::ErrorCode. */
+#define GN_OK 0
+#define GN_INVALID_ARGUMENT 1
+#define GN_DEVICE_UNAVAILABLE 2
+#define GN_OUT_OF_MEMORY 3
+#define GN_CHECKPOINT 4
+#define GN_BUSY 5
+#define GN_INTERNAL 6
+
+/* Device kinds, dtypes and layouts mirror ghostnet::DeviceKind, DType and Layout. */
+#define GN_DEVICE_HOST 0
+#define GN_DEVICE_CUDA 1
+#define GN_F32 0
+#define GN_F16 1
+#define GN_BF16 2
+#define GN_U8 3
+#define GN_ROW_MAJOR 0
+#define GN_NCHW 1
+#define GN_NHWC 2
+
+/* The message of the calling thread's last failed call ("" if none). */
+GHOSTNET_API const char* gn_last_error(void);
+
+/* --- the runtime --------------------------------------------------------------------- */
+GHOSTNET_API const char* gn_version(void);
+GHOSTNET_API int32_t gn_host_cores(void);
+/* CUDA runtime version compiled against (e.g. 13000), 0 for a host-only build. */
+GHOSTNET_API int32_t gn_cuda_compiled_version(void);
+GHOSTNET_API int32_t gn_cuda_driver_version(void);
+/* Number of usable GPUs; 0 when none, and then gn_gpu_unavailable_reason says why. */
+GHOSTNET_API int32_t gn_gpu_count(void);
+/* Why no GPU is usable ("" when GPUs are usable): a host-only build, no driver, no device,
+ * or no usable cuDNN (saying where it was looked for). */
+GHOSTNET_API const char* gn_gpu_unavailable_reason(void);
+GHOSTNET_API const char* gn_cudnn_version(void);
+/* Writes the name (NUL-terminated, truncated to name_capacity) and properties of a GPU. */
+GHOSTNET_API int32_t gn_gpu_properties(int32_t index, char* name, int32_t name_capacity, int32_t* cc_major,
+                                       int32_t* cc_minor, int64_t* total_memory_bytes);
+/* Where to find cuDNN; call before the first GPU use. */
+GHOSTNET_API void gn_set_cudnn_path(const char* path);
+GHOSTNET_API void gn_add_cudnn_search_dir(const char* dir);
+GHOSTNET_API int32_t gn_require_device(int32_t device_kind, int32_t device_index);
+
+/* --- streams ------------------------------------------------------------------------- */
+GHOSTNET_API int32_t gn_stream_create(int32_t device_kind, int32_t device_index, gn_stream** out);
+/* Wraps a cudaStream_t owned by the caller (NULL is the legacy default stream). */
+GHOSTNET_API int32_t gn_stream_wrap(void* cuda_stream, int32_t device_kind, int32_t device_index, gn_stream** out);
+GHOSTNET_API void* gn_stream_handle(const gn_stream* stream);
+GHOSTNET_API int32_t gn_stream_synchronize(const gn_stream* stream);
+GHOSTNET_API void gn_stream_destroy(gn_stream* stream);
+
+/* --- tensors ------------------------------------------------------------------------- */
+GHOSTNET_API int32_t gn_tensor_allocate(int32_t device_kind, int32_t device_index, int32_t dtype, int32_t layout,
+                                        int32_t rank, const int64_t* dims, int32_t pinned, gn_tensor** out);
+/* Borrows memory the caller owns; it is never freed by the tensor. */
+GHOSTNET_API int32_t gn_tensor_wrap(void* data, int32_t device_kind, int32_t device_index, int32_t dtype,
+                                    int32_t layout, int32_t rank, const int64_t* dims, gn_tensor** out);
+GHOSTNET_API void* gn_tensor_data(const gn_tensor* tensor);
+GHOSTNET_API int64_t gn_tensor_bytes(const gn_tensor* tensor);
+/* Hands the memory out: the tensor stops owning it; free it with gn_memory_free. */
+GHOSTNET_API void* gn_tensor_release(gn_tensor* tensor);
+GHOSTNET_API void gn_tensor_destroy(gn_tensor* tensor);
+GHOSTNET_API int32_t gn_memory_free(int32_t device_kind, int32_t device_index, void* data);
+/* Copies src to dst; stream NULL means blocking. */
+GHOSTNET_API int32_t gn_tensor_copy(const gn_tensor* src, gn_tensor* dst, const gn_stream* stream);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GHOSTNET_C_API_H */

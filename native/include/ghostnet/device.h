@@ -1,0 +1,54 @@
+// Devices: the host (all CPU cores) and CUDA GPUs, and what the library can see of them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ghostnet/export.h"
+
+namespace ghostnet {
+
+// The numeric values are part of the C API.
+enum class DeviceKind : int32_t { Host = 0, Cuda = 1 };
+
+struct GHOSTNET_API Device {
+  DeviceKind kind = DeviceKind::Host;
+  int index = 0;
+
+  static Device host() { return {DeviceKind::Host, 0}; }
+  static Device cuda(int index) { return {DeviceKind::Cuda, index}; }
+  bool is_cuda() const { return kind == DeviceKind::Cuda; }
+  std::string to_string() const;  // "cpu" or "cuda:N"
+  bool operator==(const Device& other) const { return kind == other.kind && index == other.index; }
+  bool operator!=(const Device& other) const { return !(*this == other); }
+};
+
+struct GpuInfo {
+  int index = 0;
+  std::string name;
+  int compute_capability_major = 0;
+  int compute_capability_minor = 0;
+  uint64_t total_memory_bytes = 0;
+};
+
+// What this build and this machine offer. When no GPU is usable, gpu_unavailable_reason
+// says exactly why (a host-only build, no driver, no device, or no usable cuDNN, with
+// where cuDNN was looked for).
+struct RuntimeReport {
+  std::string library_version;
+  int host_cores = 0;
+  bool built_with_cuda = false;
+  int cuda_compiled_version = 0;  // e.g. 13000 for 13.0; 0 in a host-only build
+  int cuda_driver_version = 0;    // 0 when there is no driver
+  std::vector<GpuInfo> gpus;
+  std::string cudnn_version;      // empty when cuDNN was not loaded
+  std::string gpu_unavailable_reason;  // empty when GPUs are usable
+};
+
+GHOSTNET_API RuntimeReport runtime_report();
+
+// Throws Error(DeviceUnavailable) saying why when `device` cannot run ghostnet.
+GHOSTNET_API void require_device(const Device& device);
+
+}  // namespace ghostnet
