@@ -1,0 +1,26 @@
+// The PyTorch reference fixtures (tests/fixtures, made by tests/reference/make_fixtures.py).
+#pragma once
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ghostnet::testing {
+
+inline std::string fixture(const std::string& relative) { return std::string(GHOSTNET_FIXTURES_DIR) + "/" + relative; }
+
+inline nlohmann::json manifest() {
+  std::ifstream in(fixture("manifest.json"));
+  return nlohmann::json::parse(in);
+}
+
+// max |a - b| over the elements.
+inline double max_abs_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  double worst = 0;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) worst = std::max(worst, std::abs(double(a[i]) - b[i]));
+  return worst;
+}
+
+}  // namespace ghostnet::testing
