@@ -31,3 +31,20 @@ else()
                   "It runs on the CPU; asking it for a CUDA device raises DeviceUnavailable. "
                   "Install the CUDA toolkit or set CUDACXX to build the GPU path.")
 endif()
+
+# When a real cudnn.h is around (set GHOSTNET_CUDNN_INCLUDE_DIR, or a CUDA toolkit or pip
+# install has one), the build checks cuda/cudnn_api.h against it.
+if(GHOSTNET_WITH_CUDA)
+  file(GLOB _ghostnet_pip_cudnn /usr/local/lib/python3*/dist-packages/nvidia/cudnn/include
+                                /usr/lib/python3/dist-packages/nvidia/cudnn/include
+                                $ENV{VIRTUAL_ENV}/lib/python3*/site-packages/nvidia/cudnn/include)
+  find_path(GHOSTNET_CUDNN_INCLUDE_DIR cudnn.h
+            HINTS ENV CUDNN_INCLUDE_DIR ${CUDAToolkit_INCLUDE_DIRS} ${_ghostnet_pip_cudnn}
+            PATHS /usr/include /usr/local/cuda/include)
+  if(GHOSTNET_CUDNN_INCLUDE_DIR)
+    message(STATUS "ghostnet: checking cuda/cudnn_api.h against ${GHOSTNET_CUDNN_INCLUDE_DIR}/cudnn.h")
+  else()
+    message(STATUS "ghostnet: no cudnn.h found; cuda/cudnn_api.h is not checked in this build "
+                   "(set GHOSTNET_CUDNN_INCLUDE_DIR to check it)")
+  endif()
+endif()

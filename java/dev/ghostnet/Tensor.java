@@ -131,6 +131,24 @@ public final class Tensor extends NativeResource {
     return new Tensor(out[0], device, dtype, shape, false, keepAlive);
   }
 
+  /** Takes ownership of a tensor handle the native library created. */
+  static Tensor adoptNative(long handle, Device device) {
+    int[] dtype = new int[1];
+    int[] layout = new int[1];
+    int[] rank = new int[1];
+    long[] dims = new long[8];
+    int status = NativeApi.gn_tensor_shape(handle, dtype, layout, rank, dims);
+    if (status != 0) {
+      NativeApi.gn_tensor_destroy(handle);
+      Status.check(status);
+    }
+    long[] d = java.util.Arrays.copyOf(dims, rank[0]);
+    Layout l = Layout.values()[layout[0]];
+    Shape shape = l == Layout.NCHW ? Shape.nchw(d[0], d[1], d[2], d[3])
+        : l == Layout.NHWC ? Shape.nhwc(d[0], d[1], d[2], d[3]) : Shape.of(d);
+    return new Tensor(handle, device, DType.values()[dtype[0]], shape, true, null);
+  }
+
   /** Frees memory that {@link #release()} handed out from a tensor on {@code device}. */
   public static void free(Device device, long address) {
     requireNonNull(device, "device");

@@ -80,12 +80,49 @@ GHOSTNET_API int32_t gn_tensor_wrap(void* data, int32_t device_kind, int32_t dev
                                     int32_t layout, int32_t rank, const int64_t* dims, gn_tensor** out);
 GHOSTNET_API void* gn_tensor_data(const gn_tensor* tensor);
 GHOSTNET_API int64_t gn_tensor_bytes(const gn_tensor* tensor);
+/* The tensor's dtype, layout, rank and dims (dims must hold 8). */
+GHOSTNET_API int32_t gn_tensor_shape(const gn_tensor* tensor, int32_t* dtype, int32_t* layout, int32_t* rank,
+                                     int64_t* dims);
 /* Hands the memory out: the tensor stops owning it; free it with gn_memory_free. */
 GHOSTNET_API void* gn_tensor_release(gn_tensor* tensor);
 GHOSTNET_API void gn_tensor_destroy(gn_tensor* tensor);
 GHOSTNET_API int32_t gn_memory_free(int32_t device_kind, int32_t device_index, void* data);
 /* Copies src to dst; stream NULL means blocking. */
 GHOSTNET_API int32_t gn_tensor_copy(const gn_tensor* src, gn_tensor* dst, const gn_stream* stream);
+
+/* --- models and execution contexts ------------------------------------------------ */
+#define GN_PRECISION_F32 0
+#define GN_PRECISION_F16 1
+#define GN_PRECISION_BF16 2
+
+/* Loads a checkpoint (safetensors, or a PyTorch zip or legacy file) onto a device.
+ * mean and std (3 floats each, or NULL for ImageNet's) normalise uint8 input;
+ * max_tensor_bytes (0 for the default) bounds what one checkpoint tensor may allocate. */
+GHOSTNET_API int32_t gn_model_load(const char* path, int32_t device_kind, int32_t device_index, int32_t precision,
+                                   int32_t allow_tf32, const float* mean, const float* std, int64_t max_tensor_bytes,
+                                   gn_model** out);
+GHOSTNET_API int32_t gn_model_num_classes(const gn_model* model);
+/* A description of the model, valid until the model is destroyed. */
+GHOSTNET_API const char* gn_model_describe(const gn_model* model);
+/* Contexts keep the model's weights alive: destroying the model first is safe. */
+GHOSTNET_API void gn_model_destroy(gn_model* model);
+
+/* A context runs on its own stream, or on `stream` (borrowed) when not NULL. */
+GHOSTNET_API int32_t gn_context_create(const gn_model* model, const gn_stream* stream, gn_context** out);
+/* Runs the network. blocking != 0 returns when the output is ready; otherwise the work
+ * is ordered on the context's stream. */
+GHOSTNET_API int32_t gn_context_forward(gn_context* context, const gn_tensor* input, gn_tensor* output,
+                                        int32_t blocking);
+GHOSTNET_API int32_t gn_context_synchronize(const gn_context* context);
+GHOSTNET_API void gn_context_destroy(gn_context* context);
+
+/* --- files --------------------------------------------------------------------------- */
+/* Reads a .npy file into a new host tensor with the given layout (NCHW/NHWC need rank 4). */
+GHOSTNET_API int32_t gn_npy_read(const char* path, int32_t layout, gn_tensor** out);
+/* Writes a host tensor as .npy. */
+GHOSTNET_API int32_t gn_npy_write(const char* path, const gn_tensor* tensor);
+/* Converts any supported checkpoint to safetensors, keeping each tensor's type. */
+GHOSTNET_API int32_t gn_checkpoint_convert(const char* input_path, const char* output_path);
 
 #ifdef __cplusplus
 }

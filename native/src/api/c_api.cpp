@@ -1,6 +1,7 @@
 // The C API: argument checks, handle wrapping, and exceptions turned into statuses.
 #include "ghostnet/c_api.h"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <string>
@@ -166,6 +167,17 @@ int32_t gn_tensor_wrap(void* data, int32_t device_kind, int32_t device_index, in
 
 void* gn_tensor_data(const gn_tensor* tensor) { return tensor ? tensor->tensor.data() : nullptr; }
 int64_t gn_tensor_bytes(const gn_tensor* tensor) { return tensor ? int64_t(tensor->tensor.bytes()) : 0; }
+int32_t gn_tensor_shape(const gn_tensor* tensor, int32_t* dtype, int32_t* layout, int32_t* rank, int64_t* dims) {
+  return guarded([&] {
+    const Tensor& t = checked(tensor, "tensor").tensor;
+    if (!dtype || !layout || !rank || !dims) fail(ErrorCode::InvalidArgument, "an output argument is null");
+    *dtype = int32_t(t.dtype());
+    *layout = int32_t(t.layout());
+    *rank = int32_t(t.shape().size());
+    std::copy(t.shape().begin(), t.shape().end(), dims);
+  });
+}
+
 void* gn_tensor_release(gn_tensor* tensor) { return tensor ? tensor->tensor.release() : nullptr; }
 void gn_tensor_destroy(gn_tensor* tensor) { delete tensor; }
 

@@ -6,6 +6,7 @@
 
 #include "ghostnet/c_api.h"
 #include "ghostnet/error.h"
+#include "ghostnet/model.h"
 #include "ghostnet/tensor.h"
 
 struct gn_tensor {
@@ -14,6 +15,15 @@ struct gn_tensor {
 
 struct gn_stream {
   ghostnet::Stream stream;
+};
+
+struct gn_model {
+  ghostnet::Model model;
+  std::string description;
+};
+
+struct gn_context {
+  ghostnet::ExecutionContext context;
 };
 
 namespace ghostnet::capi {

@@ -1,5 +1,6 @@
 package dev.ghostnet.cli;
 
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,19 +12,19 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "GhostNet image classification on NVIDIA GPUs and the host.",
-    subcommands = {InfoCommand.class})
+    subcommands = {InfoCommand.class, RunCommand.class})
 public final class Main {
   @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
   boolean verbose;
 
   public static void main(String[] args) {
-    System.exit(run(args));
+    System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
   }
 
-  /** Runs the command line and returns the exit code (tests call this in-process). */
-  public static int run(String... args) {
+  /** Runs the command line with the given output streams and returns the exit code. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     Main main = new Main();
-    CommandLine cli = new CommandLine(main);
+    CommandLine cli = new CommandLine(main).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((error, commandLine, parseResult) -> {
       commandLine.getErr().println("error: " + messageOf(error));
       if (main.verbose) {

@@ -52,11 +52,32 @@ public final class NativeApi {
       int rank, @Cast("const int64_t*") long[] dims, @Cast("gn_tensor**") long[] out);
   public static native @Cast("intptr_t") long gn_tensor_data(@Cast("const gn_tensor*") long tensor);
   public static native long gn_tensor_bytes(@Cast("const gn_tensor*") long tensor);
+  public static native int gn_tensor_shape(@Cast("const gn_tensor*") long tensor, @Cast("int32_t*") int[] dtype,
+      @Cast("int32_t*") int[] layout, @Cast("int32_t*") int[] rank, @Cast("int64_t*") long[] dims);
   public static native @Cast("intptr_t") long gn_tensor_release(@Cast("gn_tensor*") long tensor);
   public static native void gn_tensor_destroy(@Cast("gn_tensor*") long tensor);
   public static native int gn_memory_free(int kind, int index, @Cast("void*") long data);
   public static native int gn_tensor_copy(@Cast("const gn_tensor*") long src, @Cast("gn_tensor*") long dst,
       @Cast("const gn_stream*") long stream);
+
+  // --- models and contexts ---
+  public static native int gn_model_load(String path, int kind, int index, int precision, int allowTf32,
+      @Cast("const float*") float[] mean, @Cast("const float*") float[] std, long maxTensorBytes,
+      @Cast("gn_model**") long[] out);
+  public static native int gn_model_num_classes(@Cast("const gn_model*") long model);
+  public static native String gn_model_describe(@Cast("const gn_model*") long model);
+  public static native void gn_model_destroy(@Cast("gn_model*") long model);
+  public static native int gn_context_create(@Cast("const gn_model*") long model, @Cast("const gn_stream*") long stream,
+      @Cast("gn_context**") long[] out);
+  public static native int gn_context_forward(@Cast("gn_context*") long context, @Cast("const gn_tensor*") long input,
+      @Cast("gn_tensor*") long output, int blocking);
+  public static native int gn_context_synchronize(@Cast("const gn_context*") long context);
+  public static native void gn_context_destroy(@Cast("gn_context*") long context);
+
+  // --- files ---
+  public static native int gn_npy_read(String path, int layout, @Cast("gn_tensor**") long[] out);
+  public static native int gn_npy_write(String path, @Cast("const gn_tensor*") long tensor);
+  public static native int gn_checkpoint_convert(String inputPath, String outputPath);
 
   /** A direct buffer over {@code size} bytes of host memory at {@code address}; it owns nothing. */
   public static ByteBuffer hostView(long address, long size) {

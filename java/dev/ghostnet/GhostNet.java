@@ -1,0 +1,136 @@
+package dev.ghostnet;
+
+import dev.ghostnet.internal.NativeApi;
+import dev.ghostnet.internal.NativeLibrary;
+import dev.ghostnet.internal.NativeResource;
+import dev.ghostnet.internal.Status;
+import java.nio.file.Path;
+
+/**
+ * A loaded GhostNet: immutable weights on one device, safe to share between threads. Run it
+ * through {@link ExecutionContext}s, one per thread ({@link #newContext()}).
+ *
+ * <p>Loads safetensors (F32, F16, BF16) and PyTorch checkpoints (zip and legacy formats; a
+ * state_dict directly or under "state_dict", "model" or "state_dict_ema"; with or without
+ * DataParallel's "module." prefix). A PyTorch file is parsed, never executed.
+ */
+public final class GhostNet extends NativeResource {
+  private final Device device;
+  private final Precision precision;
+  private final int numClasses;
+  private final String description;
+
+  private GhostNet(long handle, Device device, Precision precision) {
+    super(handle, NativeApi::gn_model_destroy, "GhostNet on " + device, true);
+    this.device = device;
+    this.precision = precision;
+    this.numClasses = NativeApi.gn_model_num_classes(handle);
+    this.description = NativeApi.gn_model_describe(handle);
+  }
+
+  /** Options for {@link #load}; immutable, with {@code with*} methods that return a copy. */
+  public record Options(Precision precision, boolean allowTf32, float[] mean, float[] std, long maxTensorBytes) {
+    /** FP32, no TF32, ImageNet mean and std, the library's default tensor size limit. */
+    public static final Options DEFAULT = new Options(Precision.FP32, false, new float[] {0.485f, 0.456f, 0.406f},
+        new float[] {0.229f, 0.224f, 0.225f}, 0);
+
+    public Options {
+      if (precision == null) {
+        throw new InvalidArgumentException("precision is null");
+      }
+      if (mean == null || mean.length != 3 || std == null || std.length != 3) {
+        throw new InvalidArgumentException("mean and std need 3 values each (R, G, B)");
+      }
+      if (maxTensorBytes < 0) {
+        throw new InvalidArgumentException("maxTensorBytes must not be negative, found " + maxTensorBytes);
+      }
+      mean = mean.clone();
+      std = std.clone();
+    }
+
+    public Options withPrecision(Precision p) {
+      return new Options(p, allowTf32, mean, std, maxTensorBytes);
+    }
+
+    /** TF32 tensor-core math for FP32 convolutions on GPUs: faster, about 1e-3 relative error. */
+    public Options withAllowTf32(boolean allow) {
+      return new Options(precision, allow, mean, std, maxTensorBytes);
+    }
+
+    /** How uint8 image input is normalised on the device: (x / 255 - mean) / std. */
+    public Options withNormalization(float[] newMean, float[] newStd) {
+      return new Options(precision, allowTf32, newMean, newStd, maxTensorBytes);
+    }
+
+    /** The largest tensor a checkpoint may ask to allocate, in bytes (0: the library's default). */
+    public Options withMaxTensorBytes(long bytes) {
+      return new Options(precision, allowTf32, mean, std, bytes);
+    }
+  }
+
+  /** Loads a checkpoint onto {@code device} in FP32. */
+  public static GhostNet load(Path weights, Device device) {
+    return load(weights, device, Options.DEFAULT);
+  }
+
+  public static GhostNet load(Path weights, Device device, Options options) {
+    Tensor.requireNonNull(weights, "weights path");
+    Tensor.requireNonNull(device, "device");
+    Tensor.requireNonNull(options, "options");
+    NativeLibrary.ensureLoaded();
+    long[] out = new long[1];
+    Status.check(NativeApi.gn_model_load(weights.toString(), NativeLibrary.kindCode(device), device.index(),
+        options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(),
+        options.maxTensorBytes(), out));
+    return new GhostNet(out[0], device, options.precision());
+  }
+
+  public Device device() {
+    return device;
+  }
+
+  public Precision precision() {
+    return precision;
+  }
+
+  public int numClasses() {
+    return numClasses;
+  }
+
+  /** A new context with its own stream. */
+  public ExecutionContext newContext() {
+    return newContext(null);
+  }
+
+  /** A new context that runs on {@code stream} (borrowed; null for a stream of its own). */
+  public ExecutionContext newContext(Stream stream) {
+    if (stream != null && stream.device().isCuda() && !stream.device().equals(device)) {
+      throw new InvalidArgumentException("the stream is on " + stream.device() + " but the model is on " + device);
+    }
+    long h = enter();
+    try {
+      long s = stream == null ? 0 : stream.enterHandle();
+      try {
+        long[] out = new long[1];
+        Status.check(NativeApi.gn_context_create(h, s, out));
+        return new ExecutionContext(out[0], this, stream);
+      } finally {
+        if (stream != null) {
+          stream.exitHandle();
+        }
+      }
+    } finally {
+      exit();
+    }
+  }
+
+  @Override
+  protected String name() {
+    return description;
+  }
+
+  @Override
+  public String toString() {
+    return description + (isClosed() ? " (closed)" : "");
+  }
+}

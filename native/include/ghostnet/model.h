@@ -1,0 +1,84 @@
+// A loaded GhostNet and the execution contexts that run it.
+//
+// As in TensorRT's engine / execution-context split: a Model is immutable weights on one
+// device, safe to share between threads; an ExecutionContext owns one stream, its
+// workspace, a plan per input shape (and, on GPUs, captured CUDA graphs). Give each
+// thread (or each stream) its own context.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "ghostnet/checkpoint.h"
+#include "ghostnet/device.h"
+#include "ghostnet/export.h"
+#include "ghostnet/tensor.h"
+
+namespace ghostnet {
+
+// The numeric values are part of the C API.
+enum class Precision : int32_t { F32 = 0, F16 = 1, BF16 = 2 };
+GHOSTNET_API const char* precision_name(Precision precision);
+
+struct ModelOptions {
+  Precision precision = Precision::F32;
+  // TF32 tensor-core math for FP32 convolutions on GPUs: faster, about 1e-3 relative error.
+  bool allow_tf32 = false;
+  // Normalisation of uint8 image input, applied on the device: (x / 255 - mean) / std.
+  std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};
+  std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
+  CheckpointLimits limits;
+};
+
+struct ModelImpl;
+struct ContextImpl;
+class ExecutionContext;
+
+class GHOSTNET_API Model {
+ public:
+  // Loads any supported checkpoint (see checkpoint.h) onto `device`.
+  static Model load(const std::string& path, Device device, const ModelOptions& options = {});
+  // Builds a model from tensors already in memory; `source` names them in errors.
+  static Model from_state_dict(const StateDict& weights, const std::string& source, Device device,
+                               const ModelOptions& options = {});
+
+  Device device() const;
+  Precision precision() const;
+  int num_classes() const;
+  std::string describe() const;  // "GhostNet (16 stem channels, 1000 classes), f32 on cpu"
+
+  // A new context; with `stream` it runs on that (borrowed) stream, else on its own.
+  ExecutionContext create_context(const Stream* stream = nullptr) const;
+
+ private:
+  explicit Model(std::shared_ptr<const ModelImpl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const ModelImpl> impl_;
+};
+
+class GHOSTNET_API ExecutionContext {
+ public:
+  ExecutionContext(ExecutionContext&&) noexcept;
+  ExecutionContext& operator=(ExecutionContext&&) noexcept;
+  ~ExecutionContext();
+
+  // Runs the network: input is [N, 3, H, W] NCHW or [N, H, W, 3] NHWC, float32 (already
+  // normalised) or uint8 (normalised with the model's mean and std); output is float32
+  // [N, classes]. Both on the model's device. Returns when the output is ready.
+  void forward(const Tensor& input, Tensor& output);
+  // The same, ordered on the context's stream without waiting for it.
+  void enqueue(const Tensor& input, Tensor& output);
+  // A convenience that allocates the output.
+  Tensor forward(const Tensor& input);
+
+  const Stream& stream() const;
+  void synchronize() const;
+
+ private:
+  friend class Model;
+  explicit ExecutionContext(std::unique_ptr<ContextImpl> impl);
+  std::unique_ptr<ContextImpl> impl_;
+};
+
+}  // namespace ghostnet

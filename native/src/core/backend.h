@@ -1,0 +1,37 @@
+// Executors: what differs between the host and a GPU.
+//
+// A Backend is created once per model and holds the weights on its device in the layouts
+// its engines want; an Executor belongs to one execution context and runs the shared
+// graph on its stream. Everything else (graph, fusion, plans, op functors) is shared.
+#pragma once
+
+#include <memory>
+
+#include "ghostnet/model.h"
+#include "ghostnet/tensor.h"
+#include "graph/graph.h"
+
+namespace ghostnet {
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual const Stream& stream() const = 0;
+  // Orders the forward pass on stream(); input and output were validated by the caller.
+  virtual void enqueue(const Tensor& input, Tensor& output) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // `stream`, when given, is borrowed by the executor.
+  virtual std::unique_ptr<Executor> create_executor(const Stream* stream) const = 0;
+};
+
+std::unique_ptr<Backend> make_host_backend(std::shared_ptr<const graph::Graph> graph, const ModelOptions& options);
+
+// Implemented in cuda/ (or, in a host-only build, no_cuda/, where it raises DeviceUnavailable).
+std::unique_ptr<Backend> make_cuda_backend(std::shared_ptr<const graph::Graph> graph, Device device,
+                                           const ModelOptions& options);
+
+}  // namespace ghostnet

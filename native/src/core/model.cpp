@@ -1,0 +1,168 @@
+#include "ghostnet/model.h"
+
+#include <atomic>
+
+#include "core/backend.h"
+#include "ghostnet/error.h"
+#include "graph/architecture.h"
+#include "graph/graph.h"
+
+namespace ghostnet {
+
+struct ModelImpl {
+  Device device;
+  ModelOptions options;
+  std::shared_ptr<const graph::Graph> graph;
+  std::unique_ptr<Backend> backend;
+};
+
+struct ContextImpl {
+  std::shared_ptr<const ModelImpl> model;  // keeps the weights alive as long as the context
+  std::unique_ptr<Executor> executor;
+  std::atomic<bool> busy{false};
+};
+
+namespace {
+
+void check_options(Device device, const ModelOptions& options) {
+  if (int(options.precision) < 0 || int(options.precision) > int(Precision::BF16)) {
+    fail(ErrorCode::InvalidArgument, "unknown precision code " + std::to_string(int(options.precision)));
+  }
+  if (!device.is_cuda() && options.precision != Precision::F32) {
+    fail(ErrorCode::InvalidArgument, std::string("the host executor computes in fp32; ") +
+                                         precision_name(options.precision) + " runs on CUDA devices");
+  }
+  for (float s : options.std) {
+    if (!(s > 0.0f)) fail(ErrorCode::InvalidArgument, "normalisation std values must be positive");
+  }
+}
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+void check_io(const ModelImpl& model, const Tensor& input, const Tensor& output) {
+  const Device device = model.device;
+  if (input.device() != device || output.device() != device) {
+    fail(ErrorCode::InvalidArgument, "the model is on " + device.to_string() + ", but the input is on " +
+                                         input.device().to_string() + " and the output on " +
+                                         output.device().to_string());
+  }
+  if (input.layout() != Layout::NCHW && input.layout() != Layout::NHWC) {
+    fail(ErrorCode::InvalidArgument, "the input must be an NCHW or NHWC image batch, found " + input.describe());
+  }
+  const auto& s = input.shape();
+  const int64_t channels = input.layout() == Layout::NCHW ? s[1] : s[3];
+  if (channels != 3) {
+    fail(ErrorCode::InvalidArgument, "the input must have 3 channels (RGB), found " + std::to_string(channels) +
+                                         " in " + input.describe());
+  }
+  if (input.dtype() != DType::F32 && input.dtype() != DType::U8) {
+    fail(ErrorCode::InvalidArgument, "the input must be f32 (normalised) or u8 (images), found " + input.describe());
+  }
+  const std::vector<int64_t> expected = {s[0], model.graph->classes()};
+  if (output.dtype() != DType::F32 || output.layout() != Layout::RowMajor || output.shape() != expected) {
+    fail(ErrorCode::InvalidArgument, "the output must be f32 row-major " + shape_string(expected) + ", found " +
+                                         output.describe());
+  }
+}
+
+// Marks a context busy for the scope; a second thread gets a clear error, not a race.
+class BusyGuard {
+ public:
+  explicit BusyGuard(std::atomic<bool>& busy) : busy_(busy) {
+    if (busy_.exchange(true)) {
+      fail(ErrorCode::Busy, "this execution context is already running a forward pass on another thread; "
+                            "create one context per thread");
+    }
+  }
+  ~BusyGuard() { busy_.store(false); }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+
+ private:
+  std::atomic<bool>& busy_;
+};
+
+}  // namespace
+
+const char* precision_name(Precision precision) {
+  switch (precision) {
+    case Precision::F32: return "fp32";
+    case Precision::F16: return "fp16";
+    case Precision::BF16: return "bf16";
+  }
+  return "unknown";
+}
+
+Model Model::load(const std::string& path, Device device, const ModelOptions& options) {
+  check_options(device, options);
+  require_device(device);
+  const Checkpoint checkpoint = read_checkpoint(path, options.limits);
+  return from_state_dict(checkpoint.tensors, path, device, options);
+}
+
+Model Model::from_state_dict(const StateDict& weights, const std::string& source, Device device,
+                             const ModelOptions& options) {
+  check_options(device, options);
+  require_device(device);
+  auto impl = std::make_shared<ModelImpl>();
+  impl->device = device;
+  impl->options = options;
+  impl->graph = std::make_shared<const graph::Graph>(graph::build_graph(weights, graph::infer_architecture(weights, source)));
+  impl->backend = device.is_cuda() ? make_cuda_backend(impl->graph, device, options)
+                                   : make_host_backend(impl->graph, options);
+  return Model(std::move(impl));
+}
+
+Device Model::device() const { return impl_->device; }
+Precision Model::precision() const { return impl_->options.precision; }
+int Model::num_classes() const { return impl_->graph->classes(); }
+
+std::string Model::describe() const {
+  const auto& arch = impl_->graph->arch;
+  return "GhostNet (" + std::to_string(arch.stem_channels) + " stem channels, " + std::to_string(arch.classes) +
+         " classes), " + precision_name(precision()) + " on " + device().to_string();
+}
+
+ExecutionContext Model::create_context(const Stream* stream) const {
+  if (stream != nullptr && stream->device() != impl_->device && stream->device().is_cuda()) {
+    fail(ErrorCode::InvalidArgument, "the stream is on " + stream->device().to_string() + " but the model is on " +
+                                         impl_->device.to_string());
+  }
+  auto context = std::make_unique<ContextImpl>();
+  context->model = impl_;
+  context->executor = impl_->backend->create_executor(stream);
+  return ExecutionContext(std::move(context));
+}
+
+ExecutionContext::ExecutionContext(std::unique_ptr<ContextImpl> impl) : impl_(std::move(impl)) {}
+ExecutionContext::ExecutionContext(ExecutionContext&&) noexcept = default;
+ExecutionContext& ExecutionContext::operator=(ExecutionContext&&) noexcept = default;
+ExecutionContext::~ExecutionContext() = default;
+
+void ExecutionContext::enqueue(const Tensor& input, Tensor& output) {
+  check_io(*impl_->model, input, output);
+  BusyGuard guard(impl_->busy);
+  impl_->executor->enqueue(input, output);
+}
+
+void ExecutionContext::forward(const Tensor& input, Tensor& output) {
+  enqueue(input, output);
+  synchronize();
+}
+
+Tensor ExecutionContext::forward(const Tensor& input) {
+  const int64_t batch = input.shape().empty() ? 0 : input.shape()[0];
+  Tensor output = Tensor::allocate(impl_->model->device, DType::F32, {batch, impl_->model->graph->classes()},
+                                   Layout::RowMajor);
+  forward(input, output);
+  return output;
+}
+
+const Stream& ExecutionContext::stream() const { return impl_->executor->stream(); }
+void ExecutionContext::synchronize() const { impl_->executor->stream().synchronize(); }
+
+}  // namespace ghostnet

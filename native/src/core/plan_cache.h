@@ -1,0 +1,55 @@
+// Each execution context keeps the plans (and whatever its executor prepared for them)
+// of the input shapes it has seen, so a steady-state forward finds everything ready.
+#pragma once
+
+#include <cstdint>
+#include <list>
+#include <tuple>
+#include <utility>
+
+#include "ghostnet/tensor.h"
+
+namespace ghostnet {
+
+struct PlanKey {
+  int64_t batch = 0;
+  int height = 0;
+  int width = 0;
+  DType dtype = DType::F32;
+  Layout layout = Layout::NCHW;
+
+  static PlanKey of(const Tensor& input) {
+    const auto& s = input.shape();
+    const bool nchw = input.layout() == Layout::NCHW;
+    return {s[0], int(nchw ? s[2] : s[1]), int(nchw ? s[3] : s[2]), input.dtype(), input.layout()};
+  }
+
+  bool operator==(const PlanKey& o) const {
+    return std::tie(batch, height, width, dtype, layout) == std::tie(o.batch, o.height, o.width, o.dtype, o.layout);
+  }
+};
+
+// A small least-recently-used cache: a service that sees many sizes keeps the latest ones.
+template <typename Prepared>
+class PlanCache {
+ public:
+  static constexpr std::size_t kCapacity = 8;
+
+  template <typename Make>
+  Prepared& get(const PlanKey& key, Make&& make) {
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->first == key) {
+        entries_.splice(entries_.begin(), entries_, it);
+        return entries_.front().second;
+      }
+    }
+    if (entries_.size() == kCapacity) entries_.pop_back();
+    entries_.emplace_front(key, make());
+    return entries_.front().second;
+  }
+
+ private:
+  std::list<std::pair<PlanKey, Prepared>> entries_;
+};
+
+}  // namespace ghostnet

@@ -1,0 +1,29 @@
+// The host convolution engine's GEMM: 1x1 convolutions over NHWC activations,
+// out[pixel][o] = act(bias[o] + sum_k in[pixel][k] * weight[o][k]).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "graph/graph.h"
+#include "ops/common.h"
+
+namespace ghostnet::host {
+
+// Weights packed once at load into panels of kPanel output channels, [panel][k][kPanel],
+// zero-padded, so the inner loop reads them contiguously.
+constexpr int kPanel = 16;
+
+struct PackedPointwise {
+  int in_channels = 0;
+  int out_channels = 0;
+  std::vector<float> panels;  // [ceil(out / kPanel)][in_channels][kPanel]
+  std::vector<float> bias;    // padded to a whole panel
+};
+
+PackedPointwise pack_pointwise(const graph::ConvParams& params);
+
+// in: [pixels][in_channels] packed; out: [pixels][out_channels] packed. Runs on all cores.
+void pointwise_conv(const float* in, int64_t pixels, const PackedPointwise& weights, ops::Act act, float* out);
+
+}  // namespace ghostnet::host

@@ -1,0 +1,23 @@
+// Bias and activation applied in place after a convolution engine that could not fuse
+// them (cuDNN answering NOT_SUPPORTED for its fused call).
+#pragma once
+
+#include "ops/common.h"
+
+namespace ghostnet::ops {
+
+template <typename T>
+struct BiasAct {
+  T* data;             // [pixels, channels], in place
+  const float* bias;   // [channels]
+  index_t pixels;
+  int channels;
+  Act act;
+
+  GN_HD void operator()(index_t pixel, int c) const {
+    T& x = data[pixel * channels + c];
+    from_float(x, activate(act, to_float(x) + bias[c]));
+  }
+};
+
+}  // namespace ghostnet::ops

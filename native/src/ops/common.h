@@ -1,0 +1,88 @@
+// What every op functor shares: host+device marking, element conversions, activations.
+//
+// An op functor computes one output element, (pixel, channel) of an NHWC tensor, and is
+// compiled for both executors: the host runs it in parallel loops over pixels with the
+// channel loop innermost, the CUDA executor as a grid-stride kernel (DESIGN principle 1).
+#pragma once
+
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#define GN_HD __host__ __device__ __forceinline__
+#else
+// Always inlined, so each CPU-specific clone of the host loops (see host_backend.cpp) gets
+// its own copy compiled for its instruction set.
+#define GN_HD inline __attribute__((always_inline))
+#endif
+
+namespace ghostnet::ops {
+
+using index_t = int64_t;
+
+// Functors whose output element sums over a window also offer a span form,
+//   template <int Span> void span(index_t pixel, int c0, int count) const,
+// computing channels [c0, c0 + count), count <= Span, with the channel loop innermost.
+// Their element form is span<1>; the host runs spans of many channels, which vectorise.
+// Such functors declare `static constexpr bool kSpans = true`.
+template <typename F, typename = void>
+struct has_spans {
+  static constexpr bool value = false;
+};
+template <typename F>
+struct has_spans<F, decltype(void(F::kSpans))> {
+  static constexpr bool value = F::kSpans;
+};
+
+// Marks a channel loop for vectorisation on the host (a no-op in device code).
+#if defined(__CUDA_ARCH__)
+#define GN_CHANNEL_LOOP
+#else
+#define GN_CHANNEL_LOOP _Pragma("omp simd")
+#endif
+
+// Activations stored as T (float on the host; also half and bfloat16 on GPUs), computed
+// in float.
+GN_HD float to_float(float v) { return v; }
+GN_HD void from_float(float& out, float v) { out = v; }
+#if defined(__CUDACC__)
+GN_HD float to_float(__half v) { return __half2float(v); }
+GN_HD float to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
+GN_HD void from_float(__half& out, float v) { out = __float2half_rn(v); }
+GN_HD void from_float(__nv_bfloat16& out, float v) { out = __float2bfloat16_rn(v); }
+#endif
+GN_HD float to_float(uint8_t v) { return float(v); }
+
+enum class Act : int32_t { None = 0, Relu = 1, HardSigmoid = 2 };
+
+GN_HD float activate(Act act, float x) {
+  switch (act) {
+    case Act::Relu: return x > 0.0f ? x : 0.0f;
+    // PyTorch's relu6(x + 3) / 6, the seed's gate for squeeze-excite.
+    case Act::HardSigmoid: return (x + 3.0f <= 0.0f ? 0.0f : x + 3.0f >= 6.0f ? 6.0f : x + 3.0f) / 6.0f;
+    default: return x;
+  }
+}
+
+// Where an NHWC pixel index lies: image n, row y, column x.
+struct PixelPosition {
+  index_t n;
+  int y;
+  int x;
+};
+
+GN_HD PixelPosition position_of(index_t pixel, int height, int width) {
+  return {pixel / (index_t(width) * height), int(pixel / width % height), int(pixel % width)};
+}
+
+// Spatial geometry of a "same"-padded KxK window: output size and first input row/col.
+struct Window {
+  int kernel = 1;
+  int stride = 1;
+  int pad = 0;
+
+  GN_HD int output_size(int input) const { return (input + 2 * pad - kernel) / stride + 1; }
+};
+
+}  // namespace ghostnet::ops

@@ -1,0 +1,52 @@
+// A full KxK convolution (groups = 1) with folded BatchNorm bias and activation: the stem,
+// whose three input channels are too few for a GEMM to pay off.
+#pragma once
+
+#include "ops/common.h"
+
+namespace ghostnet::ops {
+
+template <typename T>
+struct DenseConv {
+  static constexpr bool kSpans = true;
+  const T* in;          // [N, H, W, in_channels]
+  const float* weight;  // [K, K, in_channels, channels]: output channel fastest
+  const float* bias;    // [channels]
+  T* out;               // [N, OH, OW, channels]
+  index_t pixels;       // N * OH * OW
+  int channels;
+  int in_channels;
+  int in_height, in_width, out_height, out_width;
+  Window window;
+  Act act;
+
+  template <int Span>
+  GN_HD void span(index_t pixel, int c0, int count) const {
+    const PixelPosition at = position_of(pixel, out_height, out_width);
+    float acc[Span];
+    GN_CHANNEL_LOOP
+    for (int j = 0; j < count; ++j) acc[j] = bias[c0 + j];
+    for (int ky = 0; ky < window.kernel; ++ky) {
+      const int iy = at.y * window.stride - window.pad + ky;
+      if (iy < 0 || iy >= in_height) continue;
+      for (int kx = 0; kx < window.kernel; ++kx) {
+        const int ix = at.x * window.stride - window.pad + kx;
+        if (ix < 0 || ix >= in_width) continue;
+        const T* x = in + ((at.n * in_height + iy) * in_width + ix) * in_channels;
+        for (int ci = 0; ci < in_channels; ++ci) {
+          const float xv = to_float(x[ci]);
+          const float* w = weight + ((index_t(ky) * window.kernel + kx) * in_channels + ci) * channels + c0;
+          GN_CHANNEL_LOOP
+          for (int j = 0; j < count; ++j) acc[j] += xv * w[j];
+        }
+      }
+    }
+    T* y = out + pixel * channels + c0;
+    GN_CHANNEL_LOOP
+    for (int j = 0; j < count; ++j) from_float(y[j], activate(act, acc[j]));
+  }
+
+  GN_HD void operator()(index_t pixel, int c) const { span<1>(pixel, c, 1); }
+};
+
+}  // namespace ghostnet::ops

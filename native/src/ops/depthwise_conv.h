@@ -1,0 +1,59 @@
+// A depthwise KxK convolution (one filter per channel) with folded BatchNorm bias and
+// activation: GhostBottleneck's strided conv_dw and the shortcut's first conv. cuDNN is
+// slow at these outside FP16 channels-last, so they are ours on both executors.
+#pragma once
+
+#include "ops/common.h"
+
+namespace ghostnet::ops {
+
+// Adds one pixel's KxK window to acc[0, count) for channels [c0, c0 + count) of `in`
+// (whose pixels are in_pixel_stride apart); shared with the ghost module's cheap half.
+template <int Span, typename T>
+GN_HD void add_depthwise_window(float (&acc)[Span], const T* in, index_t in_pixel_stride, const float* weight,
+                                int channels, int c0, int count, PixelPosition at, int in_height, int in_width,
+                                const Window& window) {
+  const int y0 = at.y * window.stride - window.pad, x0 = at.x * window.stride - window.pad;
+  for (int ky = 0; ky < window.kernel; ++ky) {
+    const int iy = y0 + ky;
+    if (iy < 0 || iy >= in_height) continue;
+    for (int kx = 0; kx < window.kernel; ++kx) {
+      const int ix = x0 + kx;
+      if (ix < 0 || ix >= in_width) continue;
+      const T* x = in + ((at.n * in_height + iy) * in_width + ix) * in_pixel_stride + c0;
+      const float* w = weight + (ky * window.kernel + kx) * channels + c0;
+      GN_CHANNEL_LOOP
+      for (int j = 0; j < count; ++j) acc[j] += to_float(x[j]) * w[j];
+    }
+  }
+}
+
+template <typename T>
+struct DepthwiseConv {
+  static constexpr bool kSpans = true;
+  const T* in;          // [N, H, W, channels]
+  const float* weight;  // [K, K, channels]
+  const float* bias;    // [channels]
+  T* out;               // [N, OH, OW, channels]
+  index_t pixels;       // N * OH * OW
+  int channels;
+  int in_height, in_width, out_height, out_width;
+  Window window;
+  Act act;
+
+  template <int Span>
+  GN_HD void span(index_t pixel, int c0, int count) const {
+    float acc[Span];
+    GN_CHANNEL_LOOP
+    for (int j = 0; j < count; ++j) acc[j] = bias[c0 + j];
+    add_depthwise_window<Span>(acc, in, channels, weight, channels, c0, count,
+                               position_of(pixel, out_height, out_width), in_height, in_width, window);
+    T* y = out + pixel * channels + c0;
+    GN_CHANNEL_LOOP
+    for (int j = 0; j < count; ++j) from_float(y[j], activate(act, acc[j]));
+  }
+
+  GN_HD void operator()(index_t pixel, int c) const { span<1>(pixel, c, 1); }
+};
+
+}  // namespace ghostnet::ops

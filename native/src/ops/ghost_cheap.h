@@ -1,0 +1,56 @@
+// The ghost module's second half, which also assembles its output.
+//
+// GhostModule computes primary = conv1x1(x) (bias and activation already applied by the
+// pointwise convolution), cheap = act(depthwise(primary) + bias), then keeps the first
+// `channels` of concat(primary, cheap). This op writes that output directly: channels
+// below `primary_channels` pass the primary through, the rest are the cheap operation.
+// The bottleneck's residual is added here too, so the ghost2 output needs no other pass.
+#pragma once
+
+#include "ops/common.h"
+#include "ops/depthwise_conv.h"
+
+namespace ghostnet::ops {
+
+template <typename T>
+struct GhostCheap {
+  static constexpr bool kSpans = true;
+  const T* primary;     // [N, H, W, primary_channels]
+  const float* weight;  // [K, K, primary_channels]
+  const float* bias;    // [primary_channels]
+  const T* residual;    // [N, H, W, channels], or null
+  T* out;               // [N, H, W, channels]
+  index_t pixels;       // N * H * W
+  int channels;         // the module's output channels, <= 2 * primary_channels
+  int primary_channels;
+  int height, width;
+  Window window;        // stride 1, "same" padding
+  Act act;
+
+  template <int Span>
+  GN_HD void span(index_t pixel, int c0, int count) const {
+    const int end = c0 + count;
+    // Channels [c0, split) pass the primary through; [split, end) are the cheap half.
+    const int split = primary_channels < c0 ? c0 : primary_channels > end ? end : primary_channels;
+    const T* p = primary + pixel * primary_channels;
+    const T* r = residual != nullptr ? residual + pixel * channels : nullptr;
+    T* o = out + pixel * channels;
+    GN_CHANNEL_LOOP
+    for (int c = c0; c < split; ++c) from_float(o[c], to_float(p[c]) + (r != nullptr ? to_float(r[c]) : 0.0f));
+    if (split == end) return;
+    const int cheap0 = split - primary_channels, cheap_count = end - split;
+    float acc[Span];
+    GN_CHANNEL_LOOP
+    for (int j = 0; j < cheap_count; ++j) acc[j] = bias[cheap0 + j];
+    add_depthwise_window<Span>(acc, primary, primary_channels, weight, primary_channels, cheap0, cheap_count,
+                               position_of(pixel, height, width), height, width, window);
+    GN_CHANNEL_LOOP
+    for (int j = 0; j < cheap_count; ++j) {
+      from_float(o[split + j], activate(act, acc[j]) + (r != nullptr ? to_float(r[split + j]) : 0.0f));
+    }
+  }
+
+  GN_HD void operator()(index_t pixel, int c) const { span<1>(pixel, c, 1); }
+};
+
+}  // namespace ghostnet::ops

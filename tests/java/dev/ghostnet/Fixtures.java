@@ -1,0 +1,103 @@
+package dev.ghostnet;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The PyTorch reference fixtures (tests/fixtures, made by tests/reference/make_fixtures.py). */
+final class Fixtures {
+  static final Path DIR = Path.of(System.getProperty("ghostnet.fixtures", "tests/fixtures"));
+  private static final JsonObject MANIFEST = load();
+
+  private Fixtures() {}
+
+  /** One reference case: weights, an input batch and the logits PyTorch gives for it. */
+  record Case(String name, Path weights, Path input, Path expected, int numClasses, double maxAbsReference,
+      double top1Margin) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** One file of the checkpoint-format set, all holding the same small model. */
+  record Format(Path file, String format, String wrapper, Case reference) {
+    @Override
+    public String toString() {
+      return DIR.relativize(file).toString();
+    }
+  }
+
+  static List<Case> cases() {
+    List<Case> cases = new ArrayList<>();
+    for (var element : MANIFEST.getAsJsonArray("cases")) {
+      JsonObject c = element.getAsJsonObject();
+      cases.add(new Case(c.get("name").getAsString(), path(c, "weights"), path(c, "input"), path(c, "expected"),
+          c.get("num_classes").getAsInt(), c.get("max_abs_reference").getAsDouble(),
+          c.get("top1_margin").getAsDouble()));
+    }
+    return cases;
+  }
+
+  static Case smallCase() {
+    return cases().stream().filter(c -> c.name().startsWith("w025")).findFirst().orElseThrow();
+  }
+
+  static List<Format> formats() {
+    List<Format> formats = new ArrayList<>();
+    for (var element : MANIFEST.getAsJsonArray("formats")) {
+      JsonObject f = element.getAsJsonObject();
+      String wrapper = f.get("wrapper").isJsonNull() ? null : f.get("wrapper").getAsString();
+      formats.add(new Format(path(f, "file"), f.get("format").getAsString(), wrapper, smallCase()));
+    }
+    return formats;
+  }
+
+  static JsonArray hostile() {
+    return MANIFEST.getAsJsonArray("hostile");
+  }
+
+  static Path path(JsonObject o, String key) {
+    return DIR.resolve(o.get(key).getAsString());
+  }
+
+  /** Host logits of {@code model} for an input file. */
+  static float[] logits(GhostNet model, Path input) {
+    try (ExecutionContext context = model.newContext();
+        Tensor x = Npy.read(input, Layout.NCHW);
+        Tensor y = context.forward(x)) {
+      return y.toFloatArray();
+    }
+  }
+
+  static float[] expected(Case c) {
+    try (Tensor t = Npy.read(c.expected(), Layout.ROW_MAJOR)) {
+      return t.toFloatArray();
+    }
+  }
+
+  static double maxAbsDifference(float[] a, float[] b) {
+    if (a.length != b.length) {
+      throw new AssertionError("lengths differ: " + a.length + " vs " + b.length);
+    }
+    double worst = 0;
+    for (int i = 0; i < a.length; i++) {
+      worst = Math.max(worst, Math.abs((double) a[i] - b[i]));
+    }
+    return worst;
+  }
+
+  private static JsonObject load() {
+    try {
+      return JsonParser.parseString(Files.readString(DIR.resolve("manifest.json"))).getAsJsonObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
