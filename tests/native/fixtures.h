@@ -1,6 +1,7 @@
 // The PyTorch reference fixtures (tests/fixtures, made by tests/reference/make_fixtures.py).
 #pragma once
 
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -9,7 +10,12 @@
 
 namespace ghostnet::testing {
 
-inline std::string fixture(const std::string& relative) { return std::string(GHOSTNET_FIXTURES_DIR) + "/" + relative; }
+// The fixtures folder: GHOSTNET_FIXTURES when set (the test binary run on another machine,
+// as tests/gpu/check.sh does), else the source tree it was built from.
+inline std::string fixture(const std::string& relative) {
+  const char* dir = std::getenv("GHOSTNET_FIXTURES");
+  return std::string(dir != nullptr ? dir : GHOSTNET_FIXTURES_DIR) + "/" + relative;
+}
 
 inline nlohmann::json manifest() {
   std::ifstream in(fixture("manifest.json"));

@@ -85,6 +85,20 @@ public final class GhostNet extends NativeResource {
     return new GhostNet(out[0], device, options.precision());
   }
 
+  /**
+   * A GhostNet at {@code width} (1.0 is GhostNet 1.0x) with random weights, deterministic in
+   * {@code seed}: for benchmarks and demos, where real weights do not matter.
+   */
+  public static GhostNet random(double width, int numClasses, int seed, Device device, Options options) {
+    Tensor.requireNonNull(device, "device");
+    Tensor.requireNonNull(options, "options");
+    NativeLibrary.ensureLoaded();
+    long[] out = new long[1];
+    Status.check(NativeApi.gn_model_random(width, numClasses, seed, NativeLibrary.kindCode(device), device.index(),
+        options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(), out));
+    return new GhostNet(out[0], device, options.precision());
+  }
+
   public Device device() {
     return device;
   }

@@ -101,6 +101,11 @@ GHOSTNET_API int32_t gn_tensor_copy(const gn_tensor* src, gn_tensor* dst, const 
 GHOSTNET_API int32_t gn_model_load(const char* path, int32_t device_kind, int32_t device_index, int32_t precision,
                                    int32_t allow_tf32, const float* mean, const float* std, int64_t max_tensor_bytes,
                                    gn_model** out);
+/* A GhostNet with random weights (deterministic in seed) at a width multiplier and class
+ * count, for benchmarks and demos; the options are as for gn_model_load. */
+GHOSTNET_API int32_t gn_model_random(double width, int32_t num_classes, uint32_t seed, int32_t device_kind,
+                                     int32_t device_index, int32_t precision, int32_t allow_tf32, const float* mean,
+                                     const float* std, gn_model** out);
 GHOSTNET_API int32_t gn_model_num_classes(const gn_model* model);
 /* A description of the model, valid until the model is destroyed. */
 GHOSTNET_API const char* gn_model_describe(const gn_model* model);

@@ -22,6 +22,20 @@ Precision precision_from(int32_t precision) {
   return Precision(precision);
 }
 
+ModelOptions options_from(int32_t precision, int32_t allow_tf32, const float* mean, const float* std) {
+  ModelOptions options;
+  options.precision = precision_from(precision);
+  options.allow_tf32 = allow_tf32 != 0;
+  if (mean != nullptr) std::memcpy(options.mean.data(), mean, sizeof(float) * 3);
+  if (std != nullptr) std::memcpy(options.std.data(), std, sizeof(float) * 3);
+  return options;
+}
+
+gn_model* wrap(Model model) {
+  const std::string description = model.describe();
+  return new gn_model{std::move(model), description};
+}
+
 }  // namespace
 
 extern "C" {
@@ -31,16 +45,21 @@ int32_t gn_model_load(const char* path, int32_t device_kind, int32_t device_inde
                       gn_model** out) {
   return guarded([&] {
     require_out(out);
-    ModelOptions options;
-    options.precision = precision_from(precision);
-    options.allow_tf32 = allow_tf32 != 0;
-    if (mean != nullptr) std::memcpy(options.mean.data(), mean, sizeof(float) * 3);
-    if (std != nullptr) std::memcpy(options.std.data(), std, sizeof(float) * 3);
+    ModelOptions options = options_from(precision, allow_tf32, mean, std);
     if (max_tensor_bytes < 0) fail(ErrorCode::InvalidArgument, "max_tensor_bytes must not be negative");
     if (max_tensor_bytes > 0) options.limits.max_tensor_bytes = uint64_t(max_tensor_bytes);
-    Model model = Model::load(path_from(path), device_from(device_kind, device_index), options);
-    const std::string description = model.describe();
-    *out = new gn_model{std::move(model), description};
+    *out = wrap(Model::load(path_from(path), device_from(device_kind, device_index), options));
+  });
+}
+
+int32_t gn_model_random(double width, int32_t num_classes, uint32_t seed, int32_t device_kind, int32_t device_index,
+                        int32_t precision, int32_t allow_tf32, const float* mean, const float* std, gn_model** out) {
+  return guarded([&] {
+    require_out(out);
+    const Device device = device_from(device_kind, device_index);
+    const std::string source = "random GhostNet " + std::to_string(width) + "x";
+    *out = wrap(Model::from_state_dict(random_ghostnet_weights(width, num_classes, seed), source, device,
+                                       options_from(precision, allow_tf32, mean, std)));
   });
 }
 

@@ -5,14 +5,10 @@
 #include <sstream>
 
 #include "ghostnet/error.h"
+#include "graph/seed.h"
 
 namespace ghostnet::graph {
 namespace {
-
-// The seed's cfgs: blocks per stage and each block's stride. Stage 9 is ConvBnAct.
-constexpr int kStages = 9;
-constexpr int kBlocksPerStage[kStages] = {1, 1, 1, 1, 1, 1, 5, 1, 4};
-constexpr int kStageStride[kStages] = {1, 2, 1, 2, 1, 2, 1, 2, 1};  // first block of the stage
 
 using Dims = std::vector<int64_t>;
 
@@ -133,9 +129,9 @@ Architecture infer_architecture(const StateDict& w, const std::string& source) {
 
   // Block prefixes in order, so each block can read its output width from the next one.
   std::vector<std::pair<std::string, int>> prefixes;
-  for (int s = 0; s < kStages; ++s) {
-    for (int i = 0; i < kBlocksPerStage[s]; ++i) {
-      prefixes.emplace_back("blocks." + std::to_string(s) + "." + std::to_string(i) + ".", i == 0 ? kStageStride[s] : 1);
+  for (int s = 0, b = 0; s < seed::kStages; ++s) {
+    for (int i = 0; i < seed::kBlocksPerStage[s]; ++i, ++b) {
+      prefixes.emplace_back("blocks." + std::to_string(s) + "." + std::to_string(i) + ".", seed::kBlocks[b].stride);
     }
   }
   int in = arch.stem_channels;

@@ -39,7 +39,7 @@ struct GhostCheap {
     for (int c = c0; c < split; ++c) from_float(o[c], to_float(p[c]) + (r != nullptr ? to_float(r[c]) : 0.0f));
     if (split == end) return;
     const int cheap0 = split - primary_channels, cheap_count = end - split;
-    float acc[Span];
+    float acc[Span] = {};  // zeroed only to spare GCC a false uninitialised warning
     GN_CHANNEL_LOOP
     for (int j = 0; j < cheap_count; ++j) acc[j] = bias[cheap0 + j];
     add_depthwise_window<Span>(acc, primary, primary_channels, weight, primary_channels, cheap0, cheap_count,

@@ -7,12 +7,12 @@ import dev.ghostnet.GhostNet;
 import dev.ghostnet.InvalidArgumentException;
 import dev.ghostnet.Layout;
 import dev.ghostnet.Npy;
-import dev.ghostnet.Precision;
 import dev.ghostnet.Tensor;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -22,8 +22,7 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--weights", required = true, description = "Checkpoint: safetensors, or a PyTorch .pth/.pt.")
-  Path weights;
+  @Mixin ModelOptions model;
 
   @Option(names = "--input", required = true, description = "float32 [N,3,H,W] .npy, normalised as for PyTorch.")
   Path input;
@@ -31,28 +30,20 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--output", required = true, description = "Where to write float32 [N,classes] logits.")
   Path output;
 
-  @Option(names = "--device", description = "cpu, cuda or cuda:N (default: the best available).")
-  String device;
-
-  @Option(names = "--precision", defaultValue = "fp32", description = "fp32, fp16 or bf16 (default: ${DEFAULT-VALUE}).")
-  String precision;
-
   @Override
   public Integer call() {
-    Device target = device == null ? Device.best() : Device.parse(device);
-    GhostNet.Options options = GhostNet.Options.DEFAULT.withPrecision(Precision.parse(precision));
-    try (GhostNet model = GhostNet.load(weights, target, options);
-        ExecutionContext context = model.newContext();
+    try (GhostNet net = model.load(false);
+        ExecutionContext context = net.newContext();
         Tensor x = Npy.read(input, Layout.NCHW)) {
       if (x.dtype() != DType.F32) {
         throw new InvalidArgumentException(input + ": expected float32 [N,3,H,W], found " + x.dtype() + " " + x.shape());
       }
       long start = System.nanoTime();
-      try (Tensor onDevice = toDevice(x, target); Tensor logits = context.forward(onDevice);
+      try (Tensor onDevice = toDevice(x, net.device()); Tensor logits = context.forward(onDevice);
           Tensor onHost = toHost(logits)) {
         Npy.write(output, onHost);
-        spec.commandLine().getOut().printf("%s (weights %s): %d image(s) %dx%d -> %s %s in %.1f ms%n", model,
-            weights, x.shape().batch(), x.shape().height(), x.shape().width(), output, onHost.shape(),
+        spec.commandLine().getOut().printf("%s (%s): %d image(s) %dx%d -> %s %s in %.1f ms%n", net,
+            model.weightsDescription(), x.shape().batch(), x.shape().height(), x.shape().width(), output, onHost.shape(),
             (System.nanoTime() - start) / 1e6);
       }
     }

@@ -64,6 +64,9 @@ public final class NativeApi {
   public static native int gn_model_load(String path, int kind, int index, int precision, int allowTf32,
       @Cast("const float*") float[] mean, @Cast("const float*") float[] std, long maxTensorBytes,
       @Cast("gn_model**") long[] out);
+  public static native int gn_model_random(double width, int numClasses, @Cast("uint32_t") int seed, int kind,
+      int index, int precision, int allowTf32, @Cast("const float*") float[] mean, @Cast("const float*") float[] std,
+      @Cast("gn_model**") long[] out);
   public static native int gn_model_num_classes(@Cast("const gn_model*") long model);
   public static native String gn_model_describe(@Cast("const gn_model*") long model);
   public static native void gn_model_destroy(@Cast("gn_model*") long model);

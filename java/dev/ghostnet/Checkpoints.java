@@ -1,0 +1,22 @@
+package dev.ghostnet;
+
+import dev.ghostnet.internal.NativeApi;
+import dev.ghostnet.internal.NativeLibrary;
+import dev.ghostnet.internal.Status;
+import java.nio.file.Path;
+
+/** Checkpoint files themselves, apart from loading a model from them. */
+public final class Checkpoints {
+  private Checkpoints() {}
+
+  /**
+   * Reads any supported checkpoint (safetensors, PyTorch zip or legacy; unwrapped and with
+   * "module." stripped as for loading) and writes its tensors as safetensors, each in its own type.
+   */
+  public static void convertToSafetensors(Path input, Path output) {
+    Tensor.requireNonNull(input, "input path");
+    Tensor.requireNonNull(output, "output path");
+    NativeLibrary.ensureLoaded();
+    Status.check(NativeApi.gn_checkpoint_convert(input.toString(), output.toString()));
+  }
+}

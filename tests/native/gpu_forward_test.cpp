@@ -1,0 +1,191 @@
+// The CUDA executor end to end: every fixture in FP32, FP16 and BF16 against the PyTorch
+// reference, CUDA graph replay with changing inputs, concurrent contexts, external streams.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include "fixtures.h"
+#include "ghostnet/error.h"
+#include "ghostnet/model.h"
+#include "ghostnet/npy.h"
+#include "gpu_support.h"
+
+namespace ghostnet {
+namespace {
+
+const Device kGpu = Device::cuda(0);
+
+std::vector<float> floats(const NpyArray& a) {
+  std::vector<float> v(a.bytes.size() / sizeof(float));
+  std::memcpy(v.data(), a.bytes.data(), a.bytes.size());
+  return v;
+}
+
+Tensor upload(const NpyArray& a, Layout layout) {
+  Tensor host = Tensor::borrow(const_cast<uint8_t*>(a.bytes.data()), Device::host(), a.dtype, a.shape, layout);
+  Tensor device = Tensor::allocate(kGpu, a.dtype, a.shape, layout);
+  copy(host, device);
+  return device;
+}
+
+std::vector<float> download(const Tensor& t) {
+  Tensor host = Tensor::allocate(Device::host(), t.dtype(), t.shape(), t.layout());
+  copy(t, host);
+  const float* p = static_cast<const float*>(host.data());
+  return std::vector<float>(p, p + host.numel());
+}
+
+int argmax(const float* row, int n) { return int(std::max_element(row, row + n) - row); }
+
+struct PrecisionCase {
+  Precision precision;
+  double tolerance;  // times max |reference|
+};
+
+class GpuFixture : public ::testing::TestWithParam<std::tuple<nlohmann::json, PrecisionCase>> {};
+
+TEST_P(GpuFixture, MatchesTheReference) {
+  GHOSTNET_REQUIRE_GPU();
+  const auto& [c, p] = GetParam();
+  ModelOptions options;
+  options.precision = p.precision;
+  const Model model = Model::load(testing::fixture(c["weights"]), kGpu, options);
+  const NpyArray input = read_npy(testing::fixture(c["input"]));
+  const std::vector<float> expected = floats(read_npy(testing::fixture(c["expected"])));
+  ExecutionContext context = model.create_context();
+  const Tensor x = upload(input, Layout::NCHW);
+  const std::vector<float> logits = download(context.forward(x));
+
+  const double bound = p.tolerance * c["max_abs_reference"].get<double>();
+  EXPECT_LE(testing::max_abs_difference(logits, expected), bound) << c["name"] << " " << precision_name(p.precision);
+  const int classes = model.num_classes();
+  if (c["top1_margin"].get<double>() > bound) {
+    for (std::size_t row = 0; row * classes < expected.size(); ++row) {
+      EXPECT_EQ(argmax(&logits[row * classes], classes), argmax(&expected[row * classes], classes)) << "image " << row;
+    }
+  }
+}
+
+std::vector<nlohmann::json> cases() {
+  const nlohmann::json manifest = testing::manifest();
+  return std::vector<nlohmann::json>(manifest["cases"].begin(), manifest["cases"].end());
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, GpuFixture,
+                         ::testing::Combine(::testing::ValuesIn(cases()),
+                                            ::testing::Values(PrecisionCase{Precision::F32, 1e-3},
+                                                              PrecisionCase{Precision::F16, 3e-2},
+                                                              PrecisionCase{Precision::BF16, 3e-2})),
+                         [](const auto& info) {
+                           return std::get<0>(info.param)["name"].template get<std::string>() + "_" +
+                                  precision_name(std::get<1>(info.param).precision);
+                         });
+
+// The small fixture model, its input and its host logits.
+struct Small {
+  Model host = Model::load(testing::fixture("formats/small_f32.safetensors"), Device::host());
+  Model gpu = Model::load(testing::fixture("formats/small_f32.safetensors"), kGpu);
+  NpyArray input = read_npy(testing::fixture("inputs/input_64x48_b2_s41.npy"));
+
+  std::vector<float> host_logits(const NpyArray& x) {
+    ExecutionContext context = host.create_context();
+    Tensor t = Tensor::borrow(const_cast<uint8_t*>(x.bytes.data()), Device::host(), x.dtype, x.shape, Layout::NCHW);
+    const Tensor y = context.forward(t);
+    const float* p = static_cast<const float*>(y.data());
+    return std::vector<float>(p, p + y.numel());
+  }
+};
+
+TEST(GpuExecutor, GraphReplayFollowsTheInput) {
+  GHOSTNET_REQUIRE_GPU();
+  Small s;
+  NpyArray other = s.input;
+  auto* v = reinterpret_cast<float*>(other.bytes.data());
+  for (std::size_t i = 0; i < other.bytes.size() / sizeof(float); ++i) v[i] = -0.5f * v[i] + 0.1f;
+  const std::vector<float> expected_a = s.host_logits(s.input), expected_b = s.host_logits(other);
+  ExecutionContext context = s.gpu.create_context();
+  Tensor a = upload(s.input, Layout::NCHW), b = upload(other, Layout::NCHW);
+  Tensor y = Tensor::allocate(kGpu, DType::F32, {2, 10}, Layout::RowMajor);
+  for (int round = 0; round < 3; ++round) {  // the first run captures, the others replay
+    context.forward(a, y);
+    EXPECT_LE(testing::max_abs_difference(download(y), expected_a), 1e-3);
+    context.forward(b, y);
+    EXPECT_LE(testing::max_abs_difference(download(y), expected_b), 1e-3);
+  }
+  // A new output buffer (another address) works with the captured graph too.
+  EXPECT_LE(testing::max_abs_difference(download(context.forward(a)), expected_a), 1e-3);
+}
+
+TEST(GpuExecutor, FourContextsOnTwoThreads) {
+  GHOSTNET_REQUIRE_GPU();
+  Small s;
+  const std::vector<float> expected = s.host_logits(s.input);
+  const Tensor x = upload(s.input, Layout::NCHW);
+  std::vector<double> errors(4, -1);
+  auto worker = [&](int first) {
+    ExecutionContext a = s.gpu.create_context(), b = s.gpu.create_context();
+    Tensor ya = Tensor::allocate(kGpu, DType::F32, {2, 10}, Layout::RowMajor);
+    Tensor yb = Tensor::allocate(kGpu, DType::F32, {2, 10}, Layout::RowMajor);
+    for (int i = 0; i < 20; ++i) {
+      a.enqueue(x, ya);
+      b.enqueue(x, yb);
+    }
+    a.synchronize();
+    b.synchronize();
+    errors[std::size_t(first)] = testing::max_abs_difference(download(ya), expected);
+    errors[std::size_t(first) + 1] = testing::max_abs_difference(download(yb), expected);
+  };
+  std::thread t1(worker, 0), t2(worker, 2);
+  t1.join();
+  t2.join();
+  for (double e : errors) EXPECT_LE(e, 1e-3);
+}
+
+TEST(GpuExecutor, RunsOnAnExternalStream) {
+  GHOSTNET_REQUIRE_GPU();
+  Small s;
+  const Stream stream = Stream::create(kGpu);
+  ExecutionContext context = s.gpu.create_context(&stream);
+  EXPECT_EQ(context.stream().handle(), stream.handle());
+  const Tensor x = upload(s.input, Layout::NCHW);
+  Tensor y = Tensor::allocate(kGpu, DType::F32, {2, 10}, Layout::RowMajor);
+  context.enqueue(x, y);
+  stream.synchronize();
+  EXPECT_LE(testing::max_abs_difference(download(y), s.host_logits(s.input)), 1e-3);
+}
+
+TEST(GpuExecutor, Uint8ImagesMatchTheHost) {
+  GHOSTNET_REQUIRE_GPU();
+  Small s;
+  NpyArray image;
+  image.dtype = DType::U8;
+  image.shape = {2, 40, 36, 3};
+  image.bytes.resize(2 * 40 * 36 * 3);
+  for (std::size_t i = 0; i < image.bytes.size(); ++i) image.bytes[i] = uint8_t(i * 31 % 251);
+  ExecutionContext host_context = s.host.create_context(), gpu_context = s.gpu.create_context();
+  Tensor host_x = Tensor::borrow(image.bytes.data(), Device::host(), DType::U8, image.shape, Layout::NHWC);
+  const Tensor host_y = host_context.forward(host_x);
+  const float* h = static_cast<const float*>(host_y.data());
+  const std::vector<float> expected(h, h + host_y.numel());
+  EXPECT_LE(testing::max_abs_difference(download(gpu_context.forward(upload(image, Layout::NHWC))), expected), 1e-3);
+}
+
+TEST(GpuExecutor, TensorsOnAnotherDeviceAreRefused) {
+  GHOSTNET_REQUIRE_GPU();
+  Small s;
+  ExecutionContext context = s.gpu.create_context();
+  Tensor host_x = Tensor::borrow(s.input.bytes.data(), Device::host(), DType::F32, s.input.shape, Layout::NCHW);
+  try {
+    context.forward(host_x);
+    FAIL() << "a host tensor was accepted by a GPU model";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("the model is on cuda:0"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace ghostnet

@@ -1,0 +1,54 @@
+#include "host/thread_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace ghostnet::host {
+namespace {
+
+TEST(ThreadPool, EveryIndexRunsExactlyOnce) {
+  for (int64_t count : {int64_t(1), int64_t(7), int64_t(1000), int64_t(100003)}) {
+    const std::size_t n = static_cast<std::size_t>(count);
+    std::vector<std::atomic<int>> hits(n);
+    parallel_for(count, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) hits[std::size_t(i)]++;
+    });
+    for (const auto& h : hits) ASSERT_EQ(h.load(), 1);
+  }
+}
+
+TEST(ThreadPool, ConcurrentCallersShareThePool) {
+  std::vector<std::thread> callers;
+  std::atomic<int64_t> total{0};
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&] {
+      for (int round = 0; round < 200; ++round) {
+        parallel_for(1000, 10, [&](int64_t begin, int64_t end) { total += end - begin; });
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(total.load(), int64_t(8) * 200 * 1000);
+}
+
+TEST(ThreadPool, AChunksExceptionReachesTheCallerAfterAllChunksFinish) {
+  std::atomic<int64_t> done{0};
+  EXPECT_THROW(parallel_for(10000, 1,
+                            [&](int64_t begin, int64_t end) {
+                              if (begin == 0) throw std::runtime_error("chunk failed");
+                              done += end - begin;
+                            }),
+               std::runtime_error);
+  EXPECT_GT(done.load(), 0);
+  // The pool still works afterwards.
+  std::atomic<int64_t> after{0};
+  parallel_for(100, 1, [&](int64_t begin, int64_t end) { after += end - begin; });
+  EXPECT_EQ(after.load(), 100);
+}
+
+}  // namespace
+}  // namespace ghostnet::host
