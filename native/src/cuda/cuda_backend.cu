@@ -22,8 +22,15 @@
 namespace ghostnet {
 namespace {
 
-// cuDNN's search may use this much scratch memory per convolution while planning.
+// cuDNN's algorithm search may use up to this much scratch memory while planning (less
+// when the GPU has less free).
 constexpr std::size_t kSearchWorkspaceBytes = std::size_t(256) << 20;
+
+std::size_t search_workspace_bytes() {
+  std::size_t free = 0, total = 0;
+  gpu::check_cuda(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
+  return std::max<std::size_t>(std::min(kSearchWorkspaceBytes, free / 4), 1);
+}
 
 template <typename T>
 struct Traits;
@@ -130,23 +137,23 @@ class CudaExecutor final : public Executor {
     p.plan = graph::make_plan(g, key.batch, key.height, key.width, sizeof(T));
     p.workspace = Tensor::allocate(device, DType::U8, {int64_t(p.plan.workspace_bytes)}, Layout::RowMajor);
     plan_convolutions(p);
-    // Capture everything between the input and output ops; a stream that cannot be
-    // captured (the legacy default stream, say) runs them directly instead.
+    // Capture everything between the input and output ops. A stream that cannot be
+    // captured (the legacy default stream, say), or a call that fails while capturing,
+    // leaves the body to run directly; a real error then surfaces there.
     const graph::Io io = io_of(input, output);
-    cudaGraph_t captured = nullptr;
     if (cudaStreamBeginCapture(cuda_stream(), cudaStreamCaptureModeThreadLocal) == cudaSuccess) {
+      bool recorded = true;
       try {
         run_ops(p, io, {1, g.ops.size() - 1});
-      } catch (...) {
-        cudaStreamEndCapture(cuda_stream(), &captured);
-        if (captured != nullptr) cudaGraphDestroy(captured);
-        throw;
+      } catch (const Error&) {
+        recorded = false;
       }
-      if (cudaStreamEndCapture(cuda_stream(), &captured) == cudaSuccess && captured != nullptr) {
+      cudaGraph_t captured = nullptr;
+      if (cudaStreamEndCapture(cuda_stream(), &captured) == cudaSuccess && captured != nullptr && recorded) {
         cudaGraphExec_t exec = nullptr;
         if (cudaGraphInstantiate(&exec, captured, 0) == cudaSuccess) p.body = GraphExec(exec);
-        cudaGraphDestroy(captured);
       }
+      if (captured != nullptr) cudaGraphDestroy(captured);
     }
     cudaGetLastError();  // a refused capture leaves nothing to report
     return p;
@@ -157,7 +164,8 @@ class CudaExecutor final : public Executor {
     const graph::Graph& g = backend_.graph();
     const Device device = backend_.device();
     p.convs.resize(g.ops.size());
-    Tensor search = Tensor::allocate(device, DType::U8, {int64_t(kSearchWorkspaceBytes)}, Layout::RowMajor);
+    const std::size_t search_bytes = search_workspace_bytes();
+    Tensor search = Tensor::allocate(device, DType::U8, {int64_t(search_bytes)}, Layout::RowMajor);
     std::size_t needed = 0;
     char* ws = static_cast<char*>(p.workspace.data());
     for (std::size_t i = 0; i < g.ops.size(); ++i) {
@@ -167,8 +175,7 @@ class CudaExecutor final : public Executor {
       auto& conv = p.convs[i].emplace(cudnn_.get(), Traits<T>::kType, backend_.options().allow_tf32, int(out.batch),
                                       out.height, out.width, in.channels, out.channels, op.act);
       const DeviceOpWeights& w = backend_.weights(op.params);
-      conv.plan(ws + in.offset, w.weight.data(), ws + out.offset, w.bias_typed.data(), search.data(),
-                kSearchWorkspaceBytes);
+      conv.plan(ws + in.offset, w.weight.data(), ws + out.offset, w.bias_typed.data(), search.data(), search_bytes);
       needed = std::max(needed, conv.workspace_bytes());
     }
     gpu::check_cuda(cudaStreamSynchronize(cuda_stream()), "planning the convolutions");

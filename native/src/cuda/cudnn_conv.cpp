@@ -79,37 +79,47 @@ PointwiseConv::~PointwiseConv() {
   a.cudnnDestroyActivationDescriptor(activation_);
 }
 
+bool PointwiseConv::try_fused(const void* x, const void* w, void* y, const void* bias, void* workspace) {
+  const float one = 1.0f, zero = 0.0f;
+  const Status status = cudnn().cudnnConvolutionBiasActivationForward(handle_, &one, x_, x, w_, w, conv_, algo_,
+                                                                      workspace, workspace_bytes_, &zero, y_, y, bias_,
+                                                                      bias, activation_, y_, y);
+  if (status != Status::Success && !is_not_supported(status)) check(status, "cudnnConvolutionBiasActivationForward");
+  return status == Status::Success;
+}
+
 void PointwiseConv::plan(const void* x, const void* w, void* y, const void* bias, void* workspace,
                          std::size_t workspace_limit) {
-  const Api& a = cudnn();
   constexpr int kCandidates = int(ConvFwdAlgo::Count);
   ConvFwdAlgoPerf results[kCandidates];
   int returned = 0;
-  check(a.cudnnFindConvolutionForwardAlgorithmEx(handle_, x_, x, w_, w, conv_, y_, y, kCandidates, &returned, results,
-                                                 workspace, workspace_limit),
+  check(cudnn().cudnnFindConvolutionForwardAlgorithmEx(handle_, x_, x, w_, w, conv_, y_, y, kCandidates, &returned,
+                                                       results, workspace, workspace_limit),
         "cudnnFindConvolutionForwardAlgorithmEx");
-  // Results come fastest first. The fused call only takes IMPLICIT_PRECOMP_GEMM with an
-  // identity activation; with ReLU it takes the fastest algorithm that fits.
-  bool chosen = false;
-  for (int i = 0; i < returned && !chosen; ++i) {
+  // Results come fastest first. The fused call takes any algorithm with ReLU, but only
+  // IMPLICIT_PRECOMP_GEMM with an identity activation; when cuDNN refuses to fuse, the
+  // fastest algorithm runs alone and a bias + activation kernel follows.
+  const ConvFwdAlgoPerf* fastest = nullptr;
+  const ConvFwdAlgoPerf* fusable = nullptr;
+  for (int i = 0; i < returned; ++i) {
     if (results[i].status != Status::Success || results[i].memory > workspace_limit) continue;
-    if (act_ != ops::Act::Relu && results[i].algo != ConvFwdAlgo::ImplicitPrecompGemm) continue;
-    algo_ = results[i].algo;
-    workspace_bytes_ = results[i].memory;
-    chosen = true;
+    if (fastest == nullptr) fastest = &results[i];
+    const bool identity_ok = results[i].algo == ConvFwdAlgo::ImplicitPrecompGemm;
+    if (fusable == nullptr && (act_ == ops::Act::Relu || identity_ok)) fusable = &results[i];
   }
-  if (!chosen) {
-    algo_ = ConvFwdAlgo::ImplicitPrecompGemm;
-    check(a.cudnnGetConvolutionForwardWorkspaceSize(handle_, x_, w_, conv_, y_, algo_, &workspace_bytes_),
-          "cudnnGetConvolutionForwardWorkspaceSize");
+  if (fastest == nullptr) {
+    fail(ErrorCode::Internal, "cuDNN offers no algorithm for a 1x1 convolution that fits " +
+                                  std::to_string(workspace_limit) + " bytes of workspace");
   }
-  // Probe the fused call once; cuDNN answers NOT_SUPPORTED for cases it cannot fuse.
-  const float one = 1.0f, zero = 0.0f;
-  const Status status = a.cudnnConvolutionBiasActivationForward(handle_, &one, x_, x, w_, w, conv_, algo_, workspace,
-                                                                workspace_bytes_, &zero, y_, y, bias_, bias,
-                                                                activation_, y_, y);
-  fused_ = status == Status::Success;
-  if (!fused_ && !is_not_supported(status)) check(status, "cudnnConvolutionBiasActivationForward");
+  if (fusable != nullptr) {
+    algo_ = fusable->algo;
+    workspace_bytes_ = fusable->memory;
+    fused_ = try_fused(x, w, y, bias, workspace);
+    if (fused_) return;
+  }
+  algo_ = fastest->algo;
+  workspace_bytes_ = fastest->memory;
+  fused_ = false;
 }
 
 void PointwiseConv::run(const void* x, const void* w, const void* bias, void* y, void* workspace) const {

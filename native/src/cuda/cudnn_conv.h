@@ -52,6 +52,9 @@ class PointwiseConv {
   std::size_t workspace_bytes() const { return workspace_bytes_; }
 
  private:
+  // Runs the fused call once with the chosen algorithm; false when cuDNN does not support it.
+  bool try_fused(const void* x, const void* w, void* y, const void* bias, void* workspace);
+
   Handle handle_;
   DataType type_;
   ops::Act act_;
