@@ -48,6 +48,7 @@ public final class Tensor extends NativeResource {
     requireNonNull(device, "device");
     requireNonNull(dtype, "dtype");
     requireNonNull(shape, "shape");
+    byteSize(dtype, shape); // refuses a byte size that overflows before native code sees it
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
     Status.check(NativeApi.gn_tensor_allocate(NativeLibrary.kindCode(device), device.index(), dtype.code(),
@@ -297,6 +298,14 @@ public final class Tensor extends NativeResource {
       throw new InvalidArgumentException(name() + " has " + byteSize() + " bytes, the array has " + bytes.length);
     }
     write(buffer -> buffer.put(bytes));
+  }
+
+  /** Writes {@code bytes} into this host tensor at byte {@code offset}. */
+  void write(long offset, byte[] bytes) {
+    if (device.isCuda() || offset < 0 || offset + bytes.length > byteSize()) {
+      throw new InvalidArgumentException(name() + ": cannot write " + bytes.length + " bytes at offset " + offset);
+    }
+    withHostBuffer(buffer -> buffer.put((int) offset, bytes));
   }
 
   private interface BufferAction {

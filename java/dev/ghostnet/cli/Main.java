@@ -12,7 +12,8 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "GhostNet image classification on NVIDIA GPUs and the host.",
-    subcommands = {InfoCommand.class, RunCommand.class, BenchCommand.class, ConvertCommand.class})
+    subcommands = {InfoCommand.class, RunCommand.class, ClassifyCommand.class, BenchCommand.class,
+        ConvertCommand.class})
 public final class Main {
   @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
   boolean verbose;

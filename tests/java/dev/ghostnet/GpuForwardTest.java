@@ -1,0 +1,102 @@
+package dev.ghostnet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.bytedeco.cuda.cudart.CUstream_st;
+import org.bytedeco.cuda.global.cudart;
+import org.bytedeco.javacpp.Pointer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The GPU path through the Java API; skipped, with the reason, where no GPU is usable. */
+class GpuForwardTest {
+  static List<Fixtures.Case> cases() {
+    return Fixtures.cases();
+  }
+
+  private static float[] gpuLogits(GhostNet model, Fixtures.Case c) {
+    try (ExecutionContext context = model.newContext();
+        Tensor host = Npy.read(c.input(), Layout.NCHW);
+        Tensor x = Tensor.allocate(model.device(), DType.F32, host.shape())) {
+      x.copyFrom(host);
+      try (Tensor y = context.forward(x)) {
+        return y.toFloatArray();
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void fp32AndFp16MatchPyTorch(Fixtures.Case c) {
+    GpuSupport.assumeGpu();
+    for (Precision p : new Precision[] {Precision.FP32, Precision.FP16}) {
+      double tolerance = p == Precision.FP32 ? 1e-3 : 3e-2;
+      try (GhostNet model = GhostNet.load(c.weights(), Device.cuda(0), GhostNet.Options.DEFAULT.withPrecision(p))) {
+        double error = Fixtures.maxAbsDifference(gpuLogits(model, c), Fixtures.expected(c));
+        assertTrue(error <= tolerance * c.maxAbsReference(), c + " " + p + ": max error " + error);
+      }
+    }
+  }
+
+  @Test
+  void runsOnAJavaCppStreamWithJavaCppDeviceMemory() {
+    GpuSupport.assumeGpu();
+    Assumptions.assumeTrue(presetsLoad(), "JavaCPP's CUDA presets cannot load their natives here");
+    Fixtures.Case c = Fixtures.smallCase();
+    CUstream_st stream = new CUstream_st();
+    assertEquals(0, cudart.cudaStreamCreate(stream));
+    Pointer memory = new Pointer();
+    try (GhostNet model = GhostNet.load(c.weights(), Device.cuda(0));
+        Stream wrapped = Stream.wrap(stream, Device.cuda(0));
+        ExecutionContext context = model.newContext(wrapped);
+        Tensor host = Npy.read(c.input(), Layout.NCHW)) {
+      assertEquals(0, cudart.cudaMalloc(memory, host.byteSize()));
+      try (Tensor x = Tensor.wrap(memory.capacity(host.byteSize()).limit(host.byteSize()), Device.cuda(0),
+          DType.F32, host.shape());
+          Tensor y = Tensor.allocate(Device.cuda(0), DType.F32, Shape.of(2, 10))) {
+        x.copyFrom(host, wrapped);
+        context.enqueue(x, y);
+        assertEquals(0, cudart.cudaStreamSynchronize(stream));
+        double error = Fixtures.maxAbsDifference(y.toFloatArray(), Fixtures.expected(c));
+        assertTrue(error <= 1e-3 * c.maxAbsReference(), "max error " + error);
+      }
+    } finally {
+      cudart.cudaFree(memory);
+      cudart.cudaStreamDestroy(stream);
+    }
+  }
+
+  @Test
+  void aHostTensorIsRefusedByAGpuModel() {
+    GpuSupport.assumeGpu();
+    Fixtures.Case c = Fixtures.smallCase();
+    try (GhostNet model = GhostNet.load(c.weights(), Device.cuda(0));
+        ExecutionContext context = model.newContext();
+        Tensor host = Npy.read(c.input(), Layout.NCHW)) {
+      InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> context.forward(host));
+      assertTrue(e.getMessage().contains("cuda:0") && e.getMessage().contains("cpu"), e.getMessage());
+    }
+  }
+
+  @Test
+  void aGpuModelWithoutAGpuIsDeviceUnavailable() {
+    Assumptions.assumeFalse(GpuSupport.gpuUsable(), "this machine has a usable GPU");
+    DeviceUnavailableException e = assertThrows(DeviceUnavailableException.class,
+        () -> GhostNet.load(Fixtures.smallCase().weights(), Device.cuda(0)));
+    assertTrue(e.getMessage().contains(GpuSupport.reason().lines().findFirst().orElse("")), e.getMessage());
+  }
+
+  private static boolean presetsLoad() {
+    try {
+      org.bytedeco.javacpp.Loader.load(cudart.class);
+      return true;
+    } catch (Throwable t) {
+      return false;
+    }
+  }
+}

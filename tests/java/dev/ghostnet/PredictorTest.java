@@ -1,0 +1,181 @@
+package dev.ghostnet;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ghostnet.image.ImagePreprocessor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class PredictorTest {
+  static final Path WEIGHTS = Fixtures.DIR.resolve("formats/small_f32.safetensors");
+  static List<Path> images;
+  static Map<Path, float[]> expected = new HashMap<>();
+
+  /** Each sample image's logits from a direct forward pass of its preprocessed pixels. */
+  @BeforeAll
+  static void directForwardPasses() throws IOException {
+    try (Stream<Path> files = Files.list(Fixtures.DIR.resolve("images"))) {
+      images = files.filter(p -> p.toString().endsWith(".jpg") || p.toString().endsWith(".png")).sorted()
+          .collect(Collectors.toList());
+    }
+    assertTrue(images.size() >= 8, "sample images are missing: " + images);
+    ImagePreprocessor pre = new ImagePreprocessor();
+    try (GhostNet model = GhostNet.load(WEIGHTS, Device.CPU); ExecutionContext context = model.newContext()) {
+      for (Path image : images) {
+        try (Tensor x = Tensor.allocate(Device.CPU, DType.U8, Shape.nhwc(1, 224, 224, 3))) {
+          x.copyFrom(pre.preprocess(image));
+          try (Tensor y = context.forward(x)) {
+            expected.put(image, y.toFloatArray());
+          }
+        }
+      }
+    }
+  }
+
+  private static Predictor.Builder small() {
+    return Predictor.builder(WEIGHTS).devices(Device.CPU).decodeThreads(2).maxBatchSize(8);
+  }
+
+  @Test
+  void sixteenCallersEachGetTheirOwnAnswerOnce() throws Exception {
+    int callers = 16;
+    int perCaller = 12;
+    ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+    try (Predictor predictor = small().build()) {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < callers; t++) {
+        int caller = t;
+        threads.add(new Thread(() -> {
+          try {
+            start.await();
+            List<CompletableFuture<Prediction>> futures = new ArrayList<>();
+            List<Path> asked = new ArrayList<>();
+            for (int i = 0; i < perCaller; i++) {
+              Path image = images.get((caller * 7 + i) % images.size());
+              asked.add(image);
+              futures.add(i % 2 == 0 ? predictor.submit(image)
+                  : CompletableFuture.completedFuture(predictor.predict(image)));
+            }
+            for (int i = 0; i < perCaller; i++) {
+              Prediction p = futures.get(i).get();
+              if (!p.source().equals(asked.get(i).toString())) {
+                problems.add("caller " + caller + " got " + p.source() + " for " + asked.get(i));
+              }
+              float[] want = expected.get(asked.get(i));
+              for (int k = 0; k < want.length; k++) {
+                if (Math.abs(want[k] - p.logits()[k]) > 1e-5f * (1 + Math.abs(want[k]))) {
+                  problems.add(asked.get(i) + " logit " + k + ": " + p.logits()[k] + " != " + want[k]);
+                  break;
+                }
+              }
+            }
+          } catch (Exception e) {
+            problems.add("caller " + caller + ": " + e);
+          }
+        }));
+      }
+      threads.forEach(Thread::start);
+      start.countDown();
+      for (Thread t : threads) {
+        t.join();
+      }
+      PredictorMetrics m = predictor.metrics();
+      assertEquals(callers * perCaller, m.completed());
+      assertEquals(callers * perCaller,
+          m.batchSizes().entrySet().stream().mapToLong(e -> e.getKey() * e.getValue()).sum());
+      assertTrue(m.meanBatchSize() > 1, "no batching happened: " + m);
+      assertTrue(m.latencyMillisP50() <= m.latencyMillisP99(), m.toString());
+    }
+    assertTrue(problems.isEmpty(), String.join("\n", problems));
+  }
+
+  @Test
+  void aFullQueueRejectsWhenAskedTo() throws Exception {
+    List<CompletableFuture<Prediction>> accepted = new ArrayList<>();
+    int rejected = 0;
+    try (Predictor predictor = small().queue(2, Predictor.Overflow.REJECT).build()) {
+      for (int i = 0; i < 60; i++) {
+        try {
+          accepted.add(predictor.submit(images.get(i % images.size())));
+        } catch (RejectedExecutionException e) {
+          assertTrue(e.getMessage().contains("queue is full"), e.getMessage());
+          rejected++;
+        }
+      }
+      for (CompletableFuture<Prediction> f : accepted) {
+        f.get();
+      }
+    }
+    assertTrue(rejected > 0, "nothing was rejected");
+    assertTrue(!accepted.isEmpty());
+  }
+
+  @Test
+  void aFullQueueBlocksByDefaultAndEverythingIsAnswered() throws Exception {
+    try (Predictor predictor = small().queue(2, Predictor.Overflow.BLOCK).build()) {
+      List<CompletableFuture<Prediction>> futures = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        futures.add(predictor.submit(images.get(i % images.size())));
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        assertArrayEquals(expected.get(images.get(i % images.size())), futures.get(i).get().logits(), 1e-4f);
+      }
+    }
+  }
+
+  @Test
+  void closeFinishesWhatIsInFlightAndRefusesNewWork() throws Exception {
+    Predictor predictor = small().maxQueueDelay(Duration.ofMillis(20)).build();
+    List<CompletableFuture<Prediction>> futures = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      futures.add(predictor.submit(images.get(i % images.size())));
+    }
+    predictor.close();
+    for (CompletableFuture<Prediction> f : futures) {
+      assertTrue(f.isDone() && !f.isCompletedExceptionally(), "a request was dropped by close");
+    }
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> predictor.submit(images.get(0)));
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    predictor.close(); // idempotent
+  }
+
+  @Test
+  void aBrokenImageFailsOnlyItsOwnRequest() throws Exception {
+    try (Predictor predictor = small().build()) {
+      CompletableFuture<Prediction> good = predictor.submit(images.get(0));
+      CompletableFuture<Prediction> bad = predictor.submit(new byte[] {(byte) 0xff, (byte) 0xd8, 1, 2, 3}, "broken.jpg");
+      ExecutionException e = assertThrows(ExecutionException.class, bad::get);
+      assertTrue(e.getCause() instanceof GhostNetException && e.getCause().getMessage().contains("broken.jpg"),
+          String.valueOf(e.getCause()));
+      assertArrayEquals(expected.get(images.get(0)), good.get().logits(), 1e-4f);
+      assertEquals(1, predictor.metrics().failed());
+    }
+  }
+
+  @Test
+  void badSettingsAreRefused() {
+    assertThrows(InvalidArgumentException.class, () -> small().maxBatchSize(0));
+    assertThrows(InvalidArgumentException.class, () -> small().queue(0, Predictor.Overflow.BLOCK));
+    assertThrows(InvalidArgumentException.class, () -> small().maxQueueDelay(Duration.ofMillis(-1)));
+    assertThrows(InvalidArgumentException.class, () -> small().devices());
+  }
+}

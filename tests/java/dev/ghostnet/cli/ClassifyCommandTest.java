@@ -1,0 +1,184 @@
+package dev.ghostnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.ghostnet.DType;
+import dev.ghostnet.Device;
+import dev.ghostnet.ExecutionContext;
+import dev.ghostnet.GhostNet;
+import dev.ghostnet.Layout;
+import dev.ghostnet.Npy;
+import dev.ghostnet.Shape;
+import dev.ghostnet.Tensor;
+import dev.ghostnet.image.Classification;
+import dev.ghostnet.image.ImagePreprocessor;
+import dev.ghostnet.image.Labels;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClassifyCommandTest {
+  static final Path FIXTURES = Path.of(System.getProperty("ghostnet.fixtures", "tests/fixtures"));
+  static final Path IMAGES = FIXTURES.resolve("images");
+  static final Path WEIGHTS = FIXTURES.resolve("weights/w100_c1000_f16.safetensors");
+  static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+  static final float[] STD = {0.229f, 0.224f, 0.225f};
+
+  @TempDir Path temp;
+
+  static JsonObject manifest() throws IOException {
+    return JsonParser.parseString(Files.readString(IMAGES.resolve("manifest.json"))).getAsJsonObject();
+  }
+
+  /** classify --json --logits over the given paths, parsed: file -> line. */
+  static Map<String, JsonObject> classify(String... args) {
+    List<String> all = new ArrayList<>(List.of("classify", "--weights", WEIGHTS.toString(), "--device", "cpu",
+        "--json", "--logits"));
+    all.addAll(List.of(args));
+    CliRunner r = CliRunner.run(all.toArray(String[]::new));
+    assertEquals(0, r.exitCode(), r.err());
+    Map<String, JsonObject> lines = new HashMap<>();
+    r.out().lines().forEach(l -> {
+      JsonObject o = JsonParser.parseString(l).getAsJsonObject();
+      lines.put(o.get("file").getAsString(), o);
+    });
+    return lines;
+  }
+
+  static float[] floats(JsonArray a) {
+    float[] v = new float[a.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = a.get(i).getAsFloat();
+    }
+    return v;
+  }
+
+  @Test
+  void classifyGivesTheLogitsRunGivesOnTorchvisionsPreprocessing() throws IOException {
+    JsonObject manifest = manifest();
+    List<String> files = new ArrayList<>();
+    List<Path> crops = new ArrayList<>();
+    for (JsonElement e : manifest.getAsJsonArray("images")) {
+      JsonObject image = e.getAsJsonObject();
+      files.add(IMAGES.resolve(image.get("file").getAsString()).toString());
+      crops.add(IMAGES.resolve(image.getAsJsonObject("expected").getAsJsonObject("bilinear").get("file").getAsString()));
+    }
+    // torchvision's crops, normalised as torchvision's Normalize does, through `run`.
+    int n = crops.size();
+    float[] x = new float[n * 3 * 224 * 224];
+    for (int i = 0; i < n; i++) {
+      // The raster's samples as stored: getRGB would colour-convert grayscale PNGs.
+      Raster crop = ImageIO.read(crops.get(i).toFile()).getRaster();
+      for (int y = 0; y < 224; y++) {
+        for (int col = 0; col < 224; col++) {
+          for (int c = 0; c < 3; c++) {
+            int value = crop.getSample(col, y, crop.getNumBands() < 3 ? 0 : c);
+            x[((i * 3 + c) * 224 + y) * 224 + col] = (value / 255f - MEAN[c]) / STD[c];
+          }
+        }
+      }
+    }
+    Path input = temp.resolve("x.npy");
+    Path output = temp.resolve("y.npy");
+    try (Tensor t = Tensor.fromFloats(x, Shape.nchw(n, 3, 224, 224))) {
+      Npy.write(input, t);
+    }
+    CliRunner run = CliRunner.run("run", "--weights", WEIGHTS.toString(), "--input", input.toString(), "--output",
+        output.toString(), "--device", "cpu");
+    assertEquals(0, run.exitCode(), run.err());
+    float[] reference;
+    try (Tensor y = Npy.read(output, Layout.ROW_MAJOR)) {
+      reference = y.toFloatArray();
+    }
+
+    Map<String, JsonObject> classified = classify(files.toArray(String[]::new));
+    assertEquals(n, classified.size());
+    double worst = 0;
+    double scale = 0;
+    for (int i = 0; i < n; i++) {
+      float[] logits = floats(classified.get(files.get(i)).getAsJsonArray("logits"));
+      assertEquals(1000, logits.length);
+      for (int k = 0; k < 1000; k++) {
+        worst = Math.max(worst, Math.abs(logits[k] - reference[i * 1000 + k]));
+        scale = Math.max(scale, Math.abs(reference[i * 1000 + k]));
+      }
+    }
+    // Preprocessing agrees with torchvision within one level per pixel; the logits then agree to
+    // well within a thousandth of their range.
+    assertTrue(worst <= 1e-3 * scale, "max |classify - run| = " + worst + " (logits up to " + scale + ")");
+  }
+
+  @Test
+  void aFolderOfTwoHundredImagesGetsItsTopFive() throws IOException {
+    Path folder = temp.resolve("photos");
+    Files.createDirectories(folder.resolve("nested"));
+    List<Path> samples = new ArrayList<>();
+    for (JsonElement e : manifest().getAsJsonArray("images")) {
+      samples.add(IMAGES.resolve(e.getAsJsonObject().get("file").getAsString()));
+    }
+    List<Path> copies = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      Path sample = samples.get(i % samples.size());
+      String name = String.format("%03d-%s", i, sample.getFileName());
+      Path copy = (i % 3 == 0 ? folder.resolve("nested") : folder).resolve(name);
+      Files.copy(sample, copy);
+      copies.add(copy);
+    }
+    Files.writeString(folder.resolve("notes.txt"), "not an image");
+
+    Map<String, JsonObject> classified = classify(folder.toString());
+    assertEquals(200, classified.size());
+    ImagePreprocessor pre = new ImagePreprocessor();
+    Labels labels = Labels.imagenet();
+    try (GhostNet model = GhostNet.load(WEIGHTS, Device.CPU); ExecutionContext context = model.newContext()) {
+      for (Path sample : samples) {
+        float[] logits;
+        try (Tensor image = Tensor.allocate(Device.CPU, DType.U8, Shape.nhwc(1, 224, 224, 3))) {
+          image.copyFrom(pre.preprocess(sample));
+          try (Tensor y = context.forward(image)) {
+            logits = y.toFloatArray();
+          }
+        }
+        List<Classification> expected = Classification.topK(logits, 5, labels);
+        for (Path copy : copies) {
+          if (!copy.getFileName().toString().endsWith("-" + sample.getFileName())) {
+            continue;
+          }
+          JsonArray top = classified.get(copy.toString()).getAsJsonArray("top");
+          assertEquals(5, top.size());
+          for (int k = 0; k < 5; k++) {
+            JsonObject c = top.get(k).getAsJsonObject();
+            assertEquals(expected.get(k).index(), c.get("index").getAsInt(), copy + " rank " + k);
+            assertEquals(expected.get(k).label(), c.get("label").getAsString());
+            assertEquals(expected.get(k).probability(), c.get("probability").getAsFloat(), 1e-5f);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void aBrokenFileIsReportedAndTheOthersStillClassified() throws IOException {
+    Path broken = temp.resolve("broken.jpg");
+    Files.write(broken, new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0});
+    Path good = IMAGES.resolve("rgb_500x375.jpg");
+    CliRunner r = CliRunner.run("classify", "--weights", WEIGHTS.toString(), "--device", "cpu", "--top", "2",
+        good.toString(), broken.toString());
+    assertEquals(1, r.exitCode());
+    assertTrue(r.err().startsWith("error: ") && r.err().contains("broken.jpg"), r.err());
+    assertTrue(r.out().contains(good.toString()), r.out());
+  }
+}
