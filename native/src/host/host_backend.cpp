@@ -28,7 +28,11 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void run_pixels(cons
                                                                              int64_t end) {
   for (int64_t p = begin; p < end; ++p) {
     if constexpr (ops::has_spans<F>::value) {
-      for (int c = 0; c < f.channels; c += kSpan) f.template span<kSpan>(p, c, std::min(kSpan, f.channels - c));
+      // Whole spans pass a constant count, so once inlined their loops have fixed trip counts
+      // and the accumulators stay in registers; the remainder takes the general path.
+      int c = 0;
+      for (; c + kSpan <= f.channels; c += kSpan) f.template span<kSpan>(p, c, kSpan);
+      if (c < f.channels) f.template span<kSpan>(p, c, f.channels - c);
     } else {
       GN_CHANNEL_LOOP
       for (int c = 0; c < f.channels; ++c) f(p, c);

@@ -73,7 +73,14 @@ struct PixelPosition {
 };
 
 GN_HD PixelPosition position_of(index_t pixel, int height, int width) {
-  return {pixel / (index_t(width) * height), int(pixel / width % height), int(pixel % width)};
+  const index_t image = index_t(width) * height;
+  // 32-bit division, several times faster than 64-bit on CPUs and GPUs, whenever it fits.
+  if (pixel <= index_t(0xffffffffu) && image <= index_t(0xffffffffu)) {
+    const uint32_t p = uint32_t(pixel), w = uint32_t(width);
+    const uint32_t row = p / w;
+    return {index_t(p / uint32_t(image)), int(row % uint32_t(height)), int(p - row * w)};
+  }
+  return {pixel / image, int(pixel / width % height), int(pixel % width)};
 }
 
 // Spatial geometry of a "same"-padded KxK window: output size and first input row/col.

@@ -37,16 +37,26 @@ struct GhostCheap {
     T* o = out + pixel * channels;
     GN_CHANNEL_LOOP
     for (int c = c0; c < split; ++c) from_float(o[c], to_float(p[c]) + (r != nullptr ? to_float(r[c]) : 0.0f));
-    if (split == end) return;
-    const int cheap0 = split - primary_channels, cheap_count = end - split;
-    float acc[Span] = {};  // zeroed only to spare GCC a false uninitialised warning
+    // The cheap half in blocks of a constant width, so the host keeps each block's sums in
+    // registers wherever the split falls.
+    constexpr int kBlock = Span < 8 ? Span : 8;
+    int c = split;
+    for (; c + kBlock <= end; c += kBlock) cheap<kBlock>(pixel, c, kBlock, o, r);
+    if (c < end) cheap<kBlock>(pixel, c, end - c, o, r);
+  }
+
+  // Output channels [c0, c0 + count) of the cheap half, count <= Block.
+  template <int Block>
+  GN_HD void cheap(index_t pixel, int c0, int count, T* o, const T* r) const {
+    const int cheap0 = c0 - primary_channels;
+    float acc[Block];
     GN_CHANNEL_LOOP
-    for (int j = 0; j < cheap_count; ++j) acc[j] = bias[cheap0 + j];
-    add_depthwise_window<Span>(acc, primary, primary_channels, weight, primary_channels, cheap0, cheap_count,
-                               position_of(pixel, height, width), height, width, window);
+    for (int j = 0; j < count; ++j) acc[j] = bias[cheap0 + j];
+    add_depthwise_window<Block>(acc, primary, primary_channels, weight, primary_channels, cheap0, count,
+                                position_of(pixel, height, width), height, width, window);
     GN_CHANNEL_LOOP
-    for (int j = 0; j < cheap_count; ++j) {
-      from_float(o[split + j], activate(act, acc[j]) + (r != nullptr ? to_float(r[split + j]) : 0.0f));
+    for (int j = 0; j < count; ++j) {
+      from_float(o[c0 + j], activate(act, acc[j]) + (r != nullptr ? to_float(r[c0 + j]) : 0.0f));
     }
   }
 
