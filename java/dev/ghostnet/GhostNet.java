@@ -29,10 +29,11 @@ public final class GhostNet extends NativeResource {
   }
 
   /** Options for {@link #load}; immutable, with {@code with*} methods that return a copy. */
-  public record Options(Precision precision, boolean allowTf32, float[] mean, float[] std, long maxTensorBytes) {
-    /** FP32, no TF32, ImageNet mean and std, the library's default tensor size limit. */
+  public record Options(Precision precision, boolean allowTf32, float[] mean, float[] std, long maxTensorBytes,
+      long maxCheckpointBytes) {
+    /** FP32, no TF32, ImageNet mean and std, the library's default checkpoint limits (1 GiB, 4 GiB). */
     public static final Options DEFAULT = new Options(Precision.FP32, false, new float[] {0.485f, 0.456f, 0.406f},
-        new float[] {0.229f, 0.224f, 0.225f}, 0);
+        new float[] {0.229f, 0.224f, 0.225f}, 0, 0);
 
     public Options {
       if (precision == null) {
@@ -41,30 +42,36 @@ public final class GhostNet extends NativeResource {
       if (mean == null || mean.length != 3 || std == null || std.length != 3) {
         throw new InvalidArgumentException("mean and std need 3 values each (R, G, B)");
       }
-      if (maxTensorBytes < 0) {
-        throw new InvalidArgumentException("maxTensorBytes must not be negative, found " + maxTensorBytes);
+      if (maxTensorBytes < 0 || maxCheckpointBytes < 0) {
+        throw new InvalidArgumentException("checkpoint limits must not be negative, found " + maxTensorBytes + " and "
+            + maxCheckpointBytes);
       }
       mean = mean.clone();
       std = std.clone();
     }
 
     public Options withPrecision(Precision p) {
-      return new Options(p, allowTf32, mean, std, maxTensorBytes);
+      return new Options(p, allowTf32, mean, std, maxTensorBytes, maxCheckpointBytes);
     }
 
     /** TF32 tensor-core math for FP32 convolutions on GPUs: faster, about 1e-3 relative error. */
     public Options withAllowTf32(boolean allow) {
-      return new Options(precision, allow, mean, std, maxTensorBytes);
+      return new Options(precision, allow, mean, std, maxTensorBytes, maxCheckpointBytes);
     }
 
     /** How uint8 image input is normalised on the device: (x / 255 - mean) / std. */
     public Options withNormalization(float[] newMean, float[] newStd) {
-      return new Options(precision, allowTf32, newMean, newStd, maxTensorBytes);
+      return new Options(precision, allowTf32, newMean, newStd, maxTensorBytes, maxCheckpointBytes);
     }
 
-    /** The largest tensor a checkpoint may ask to allocate, in bytes (0: the library's default). */
+    /** The largest tensor a checkpoint may ask to allocate, in bytes (0: the default, 1 GiB). */
     public Options withMaxTensorBytes(long bytes) {
-      return new Options(precision, allowTf32, mean, std, bytes);
+      return new Options(precision, allowTf32, mean, std, bytes, maxCheckpointBytes);
+    }
+
+    /** The most a checkpoint's tensors may ask to allocate in all, in bytes (0: the default, 4 GiB). */
+    public Options withMaxCheckpointBytes(long bytes) {
+      return new Options(precision, allowTf32, mean, std, maxTensorBytes, bytes);
     }
   }
 
@@ -81,7 +88,7 @@ public final class GhostNet extends NativeResource {
     long[] out = new long[1];
     Status.check(NativeApi.gn_model_load(weights.toString(), NativeLibrary.kindCode(device), device.index(),
         options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(),
-        options.maxTensorBytes(), out));
+        options.maxTensorBytes(), options.maxCheckpointBytes(), out));
     return new GhostNet(out[0], device, options.precision());
   }
 

@@ -97,10 +97,11 @@ GHOSTNET_API int32_t gn_tensor_copy(const gn_tensor* src, gn_tensor* dst, const 
 
 /* Loads a checkpoint (safetensors, or a PyTorch zip or legacy file) onto a device.
  * mean and std (3 floats each, or NULL for ImageNet's) normalise uint8 input;
- * max_tensor_bytes (0 for the default) bounds what one checkpoint tensor may allocate. */
+ * max_tensor_bytes and max_total_bytes (0 for the defaults: 1 GiB and 4 GiB) bound what one
+ * checkpoint tensor, and all of them, may allocate. */
 GHOSTNET_API int32_t gn_model_load(const char* path, int32_t device_kind, int32_t device_index, int32_t precision,
                                    int32_t allow_tf32, const float* mean, const float* std, int64_t max_tensor_bytes,
-                                   gn_model** out);
+                                   int64_t max_total_bytes, gn_model** out);
 /* A GhostNet with random weights (deterministic in seed) at a width multiplier and class
  * count, for benchmarks and demos; the options are as for gn_model_load. */
 GHOSTNET_API int32_t gn_model_random(double width, int32_t num_classes, uint32_t seed, int32_t device_kind,

@@ -38,10 +38,12 @@ struct GHOSTNET_API StoredTensor {
 using StateDict = std::map<std::string, StoredTensor>;
 
 // Bounds on what a checkpoint may ask the reader to allocate. Every parser's work is
-// also bounded by the file size.
+// also bounded by the file size, but a tiny file can describe large tensors (stride-0
+// views), so these bound memory. GhostNet's largest tensor is a few MB even at width 2;
+// the defaults leave room for wider models and still refuse a hostile file early.
 struct CheckpointLimits {
-  uint64_t max_tensor_bytes = uint64_t(1) << 32;  // one tensor
-  uint64_t max_total_bytes = uint64_t(1) << 34;   // all tensors together
+  uint64_t max_tensor_bytes = uint64_t(1) << 30;  // one tensor: 1 GiB
+  uint64_t max_total_bytes = uint64_t(1) << 32;   // all tensors together: 4 GiB
 };
 
 enum class CheckpointFormat { Safetensors, TorchZip, TorchLegacy };

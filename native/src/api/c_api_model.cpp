@@ -42,12 +42,15 @@ extern "C" {
 
 int32_t gn_model_load(const char* path, int32_t device_kind, int32_t device_index, int32_t precision,
                       int32_t allow_tf32, const float* mean, const float* std, int64_t max_tensor_bytes,
-                      gn_model** out) {
+                      int64_t max_total_bytes, gn_model** out) {
   return guarded([&] {
     require_out(out);
     ModelOptions options = options_from(precision, allow_tf32, mean, std);
-    if (max_tensor_bytes < 0) fail(ErrorCode::InvalidArgument, "max_tensor_bytes must not be negative");
+    if (max_tensor_bytes < 0 || max_total_bytes < 0) {
+      fail(ErrorCode::InvalidArgument, "checkpoint memory limits must not be negative");
+    }
     if (max_tensor_bytes > 0) options.limits.max_tensor_bytes = uint64_t(max_tensor_bytes);
+    if (max_total_bytes > 0) options.limits.max_total_bytes = uint64_t(max_total_bytes);
     *out = wrap(Model::load(path_from(path), device_from(device_kind, device_index), options));
   });
 }

@@ -63,7 +63,7 @@ public final class NativeApi {
   // --- models and contexts ---
   public static native int gn_model_load(String path, int kind, int index, int precision, int allowTf32,
       @Cast("const float*") float[] mean, @Cast("const float*") float[] std, long maxTensorBytes,
-      @Cast("gn_model**") long[] out);
+      long maxTotalBytes, @Cast("gn_model**") long[] out);
   public static native int gn_model_random(double width, int numClasses, @Cast("uint32_t") int seed, int kind,
       int index, int precision, int allowTf32, @Cast("const float*") float[] mean, @Cast("const float*") float[] std,
       @Cast("gn_model**") long[] out);
