@@ -38,13 +38,28 @@ public final class ExecutionContext extends NativeResource {
   /** Runs the network into a new owned F32 [N, classes] tensor on the model's device. */
   public Tensor forward(Tensor input) {
     Tensor.requireNonNull(input, "input tensor");
-    Tensor output = Tensor.allocate(device, DType.F32, Shape.of(input.shape().dim(0), numClasses));
+    requireOnDevice(input, "input");
+    if (input.shape().layout() == Layout.ROW_MAJOR) {
+      throw new InvalidArgumentException("the input must be an NCHW or NHWC image batch, found " + input);
+    }
+    // A closed context or input is refused before the output is allocated; both stay open while used.
+    enter();
     try {
-      forward(input, output);
-      return output;
-    } catch (RuntimeException e) {
-      output.close();
-      throw e;
+      input.enterHandle();
+      try {
+        Tensor output = Tensor.allocate(device, DType.F32, Shape.of(input.shape().dim(0), numClasses));
+        try {
+          forward(input, output);
+          return output;
+        } catch (RuntimeException e) {
+          output.close();
+          throw e;
+        }
+      } finally {
+        input.exitHandle();
+      }
+    } finally {
+      exit();
     }
   }
 

@@ -80,6 +80,9 @@ const AllowedGlobal kAllowedGlobals[] = {
     {"torch", "BoolStorage", Global::StorageClass, StoredType::Bool},
 };
 
+// The most dimensions a tensor may have (torch's own kernels stop at 25).
+constexpr std::size_t kMaxRank = 64;
+
 // Names that come from the file go into messages cut short, so a hostile file cannot
 // make a message as large as itself.
 std::string quoted(const std::string& text) {
@@ -139,6 +142,9 @@ class Unpickler {
   std::vector<ValueId> stack_;
   std::vector<std::size_t> marks_;  // stack sizes at each open MARK
   std::unordered_map<uint64_t, ValueId> memo_;
+  // Storages by the value of their key: a memoized persistent id loaded again costs a
+  // lookup, not a comparison of its whole key.
+  std::unordered_map<ValueId, uint32_t> storage_of_key_;
   bool stopped_ = false;
 };
 
@@ -272,8 +278,15 @@ int64_t Unpickler::expect_count(ValueId id, const char* what) const {
 }
 
 std::vector<int64_t> Unpickler::expect_counts(ValueId id, const char* what) const {
+  const std::vector<ValueId>& items = expect(id, Kind::Tuple, what).items;
+  // A memoized tuple costs its bytes once but could be the size of any number of tensors:
+  // bounding the rank keeps each tensor's cost bounded too.
+  if (items.size() > kMaxRank) {
+    corrupt(std::string(what) + " has " + std::to_string(items.size()) + " dimensions, more than " +
+            std::to_string(kMaxRank));
+  }
   std::vector<int64_t> counts;
-  for (ValueId item : expect(id, Kind::Tuple, what).items) counts.push_back(expect_count(item, what));
+  for (ValueId item : items) counts.push_back(expect_count(item, what));
   return counts;
 }
 
@@ -357,17 +370,25 @@ void Unpickler::persistent_load() {
   expect(id[3], Kind::String, "a storage's location");
   const int64_t numel = expect_count(id[4], "a storage's size");
 
-  const auto inserted = heap_.storage_ids.emplace(key, uint32_t(heap_.storages.size()));
-  if (inserted.second) {
-    heap_.storages.push_back({key, storage_class.storage_type, numel});
+  uint32_t storage = 0;
+  const auto cached = storage_of_key_.find(id[2]);
+  if (cached != storage_of_key_.end()) {
+    storage = cached->second;
   } else {
-    const StoredStorage& known = heap_.storages[inserted.first->second];
-    if (known.type != storage_class.storage_type || known.numel != numel) {
-      corrupt("storage " + quoted(key) + " is declared twice with different types or sizes");
+    const auto found = heap_.storage_ids.find(key);
+    storage = found != heap_.storage_ids.end() ? found->second : uint32_t(heap_.storages.size());
+    if (found == heap_.storage_ids.end()) {
+      heap_.storage_ids.emplace(key, storage);
+      heap_.storages.push_back({key, storage_class.storage_type, numel});
     }
+    storage_of_key_.emplace(id[2], storage);
+  }
+  const StoredStorage& known = heap_.storages[storage];
+  if (known.type != storage_class.storage_type || known.numel != numel) {
+    corrupt("storage " + quoted(key) + " is declared twice with different types or sizes");
   }
 
-  StorageView view{inserted.first->second, 0, numel};
+  StorageView view{storage, 0, numel};
   if (id.size() == 6 && heap_[id[5]].kind != Kind::None) {
     const std::vector<ValueId>& slice = expect(id[5], Kind::Tuple, "a storage view").items;
     if (slice.size() != 3) corrupt("a storage view has " + std::to_string(slice.size()) + " fields");

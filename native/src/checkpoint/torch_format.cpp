@@ -6,6 +6,7 @@
 //    list as an int64 element count and the raw elements.
 #include <cstring>
 #include <functional>
+#include <unordered_set>
 
 #include "checkpoint/internal.h"
 #include "checkpoint/pickle.h"
@@ -51,10 +52,16 @@ const Value& find_state_dict(const Heap& heap, ValueId root, const std::string& 
 // The tensors of a state_dict by name. A key set twice keeps its last value, as in
 // Python; entries that are not tensors (an epoch number, a config) are skipped.
 std::map<std::string, const TensorRef*> tensors_of(const Heap& heap, const Value& dict) {
+  // From the last item back, so the first value seen for a key is its last. A key value
+  // seen before (a memoized key set again) is passed over by its id, without comparing
+  // its text: the text of each distinct key value is compared as often as a map needs.
   std::map<std::string, ValueId> latest;
-  for (std::size_t i = 0; i + 1 < dict.items.size(); i += 2) {
-    const Value& key = heap[dict.items[i]];
-    if (key.kind == Kind::String) latest[key.text] = dict.items[i + 1];
+  std::unordered_set<ValueId> seen_keys;
+  for (std::size_t i = dict.items.size() / 2; i-- > 0;) {
+    const ValueId key_id = dict.items[2 * i];
+    const Value& key = heap[key_id];
+    if (key.kind != Kind::String || !seen_keys.insert(key_id).second) continue;
+    if (latest.find(key.text) == latest.end()) latest.emplace(key.text, dict.items[2 * i + 1]);
   }
   std::map<std::string, const TensorRef*> tensors;
   for (const auto& item : latest) {

@@ -1,6 +1,7 @@
 // Layout of the records read here: PKWARE's APPNOTE.TXT, sections 4.3 and 4.5.3.
 #include "checkpoint/zip_reader.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -113,6 +114,8 @@ ZipArchive::ZipArchive(ByteSpan archive, std::string file) : archive_(archive), 
   }
   directory_offset_ = offset;
   read_central_directory(offset, size, count);
+  for (const auto& item : entries_) header_offsets_.push_back(item.second.header_offset);
+  std::sort(header_offsets_.begin(), header_offsets_.end());
 }
 
 namespace {
@@ -218,6 +221,12 @@ ByteSpan ZipArchive::read(const Entry& entry) const {
     fail_checkpoint(file_, "truncated: " + what + " needs " + std::to_string(entry.size) + " bytes at offset " +
                                std::to_string(data_offset) + ", the archive has " +
                                std::to_string(directory_offset_) + " before its central directory");
+  }
+  // An entry ends before the next one begins: were entries to overlap, one region of the
+  // file could be read, and its CRC computed, once per entry pointing at it.
+  const auto next = std::upper_bound(header_offsets_.begin(), header_offsets_.end(), entry.header_offset);
+  if (next != header_offsets_.end() && data_offset + entry.size > *next) {
+    fail_checkpoint(file_, "corrupt zip archive: " + what + " overlaps the zip entry at offset " + std::to_string(*next));
   }
   const ByteSpan bytes{archive_.data + data_offset, std::size_t(entry.size)};
   if (crc32(bytes) != entry.crc32) fail_checkpoint(file_, what + " fails its CRC-32 check: the file is corrupt");

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "checkpoint/bytes.h"
 
@@ -39,6 +40,7 @@ class ZipArchive {
   ByteSpan archive_;
   std::string file_;
   uint64_t directory_offset_ = 0;  // entry data must end before the central directory
+  std::vector<uint64_t> header_offsets_;  // of every entry's local header, sorted: entries may not overlap
   std::map<std::string, Entry> entries_;
 };
 

@@ -12,6 +12,8 @@ namespace {
 // Elements of one activation tensor the kernels may index: int64 offsets, but also
 // pixel * channels products well clear of overflow.
 constexpr int64_t kMaxElements = int64_t(1) << 40;
+// Rows and columns of the input: the window arithmetic (input + 2 * pad) stays within int.
+constexpr int kMaxSide = 1 << 30;
 
 int window_output(int input, int kernel, int stride) { return ops::Window{kernel, stride, kernel / 2}.output_size(input); }
 
@@ -93,6 +95,10 @@ Plan make_plan(const Graph& graph, int64_t batch, int height, int width, std::si
     fail(ErrorCode::InvalidArgument, "the input needs batch, height and width of at least 1, found batch " +
                                          std::to_string(batch) + ", " + std::to_string(height) + "x" +
                                          std::to_string(width));
+  }
+  if (height > kMaxSide || width > kMaxSide) {
+    fail(ErrorCode::InvalidArgument, "an input of " + std::to_string(height) + "x" + std::to_string(width) +
+                                         " is beyond what the kernels index: at most 2^30 rows and columns");
   }
   Plan plan;
   plan.batch = batch;
