@@ -11,6 +11,7 @@
 #include "checkpoint/internal.h"
 #include "checkpoint/pickle.h"
 #include "checkpoint/zip_reader.h"
+#include "core/text.h"
 
 namespace ghostnet {
 namespace {
@@ -69,12 +70,6 @@ std::map<std::string, const TensorRef*> tensors_of(const Heap& heap, const Value
     if (value.kind == Kind::Tensor) tensors.emplace(item.first, &heap.tensors[std::size_t(value.number)]);
   }
   return tensors;
-}
-
-std::string dims_text(const std::vector<int64_t>& dims) {
-  std::string text = "[";
-  for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? ", " : "") + std::to_string(dims[i]);
-  return text + "]";
 }
 
 // Checks that every element the tensor reads lies inside its storage view.

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "core/backend.h"
+#include "core/text.h"
 #include "ghostnet/error.h"
 #include "graph/architecture.h"
 #include "graph/graph.h"
@@ -37,12 +38,6 @@ void check_options(Device device, const ModelOptions& options) {
   }
 }
 
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 void check_io(const ModelImpl& model, const Tensor& input, const Tensor& output) {
   const Device device = model.device;
   if (input.device() != device || output.device() != device) {
@@ -73,7 +68,7 @@ void check_io(const ModelImpl& model, const Tensor& input, const Tensor& output)
   }
   const std::vector<int64_t> expected = {s[0], model.graph->classes()};
   if (output.dtype() != DType::F32 || output.layout() != Layout::RowMajor || output.shape() != expected) {
-    fail(ErrorCode::InvalidArgument, "the output must be f32 row-major " + shape_string(expected) + ", found " +
+    fail(ErrorCode::InvalidArgument, "the output must be f32 row-major " + dims_text(expected) + ", found " +
                                          output.describe());
   }
 }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/gpu_runtime.h"
+#include "core/text.h"
 #include "ghostnet/error.h"
 
 namespace ghostnet {
@@ -12,23 +13,17 @@ namespace {
 
 constexpr std::size_t kHostAlignment = 64;  // a cache line, and any SIMD width
 
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 // Validates dims and returns the byte size, refusing overflow.
 std::size_t checked_bytes(DType dtype, const std::vector<int64_t>& shape, Layout layout) {
   if ((layout == Layout::NCHW || layout == Layout::NHWC) && shape.size() != 4) {
     fail(ErrorCode::InvalidArgument, std::string("a ") + layout_name(layout) + " tensor has 4 dimensions, found " +
-                                         std::to_string(shape.size()) + " " + shape_string(shape));
+                                         std::to_string(shape.size()) + " " + dims_text(shape));
   }
   std::size_t bytes = dtype_size(dtype);
   for (int64_t d : shape) {
-    if (d < 0) fail(ErrorCode::InvalidArgument, "negative dimension in shape " + shape_string(shape));
+    if (d < 0) fail(ErrorCode::InvalidArgument, "negative dimension in shape " + dims_text(shape));
     if (d != 0 && bytes > std::numeric_limits<std::size_t>::max() / std::size_t(d) / 2) {
-      fail(ErrorCode::InvalidArgument, "shape " + shape_string(shape) + " is too large to address");
+      fail(ErrorCode::InvalidArgument, "shape " + dims_text(shape) + " is too large to address");
     }
     bytes *= std::size_t(d);
   }
@@ -177,7 +172,7 @@ int64_t Tensor::numel() const {
 std::size_t Tensor::bytes() const { return std::size_t(numel()) * dtype_size(dtype_); }
 
 std::string Tensor::describe() const {
-  return std::string(dtype_name(dtype_)) + " " + layout_name(layout_) + " " + shape_string(shape_) + " on " +
+  return std::string(dtype_name(dtype_)) + " " + layout_name(layout_) + " " + dims_text(shape_) + " on " +
          device_.to_string();
 }
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/text.h"
 #include "ghostnet/error.h"
 #include "graph/seed.h"
 
@@ -11,12 +12,6 @@ namespace ghostnet::graph {
 namespace {
 
 using Dims = std::vector<int64_t>;
-
-std::string dims_string(const Dims& dims) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
-  return s + "]";
-}
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -65,7 +60,7 @@ class Expected {
       } else if (!it->second.is_floating()) {
         wrong.push_back(key + ": expected floating point, found " + stored_type_name(it->second.type));
       } else if (!matches(shape, it->second.shape)) {
-        wrong.push_back(key + ": expected " + dims_string(shape) + ", found " + dims_string(it->second.shape));
+        wrong.push_back(key + ": expected " + dims_text(shape) + ", found " + dims_text(it->second.shape));
       }
     }
     for (const auto& [key, tensor] : weights) {
