@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -42,7 +43,7 @@ class SoakTest {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xms128m", "-Xmx128m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
         "-Dghostnet.fixtures=" + Fixtures.DIR.toAbsolutePath(), "-Dghostnet.soak.iterations=" + ITERATIONS,
-        "-cp", System.getProperty("java.class.path"), Soak.class.getName()));
+        "-cp", classPath(), Soak.class.getName()));
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[] out = process.getInputStream().readAllBytes();
     if (!process.waitFor(5, TimeUnit.MINUTES)) {
@@ -57,6 +58,23 @@ class SoakTest {
     long warm = Long.parseLong(m.group(1));
     long end = Long.parseLong(m.group(2));
     assertTrue(end - warm < MAX_GROWTH_KB, "resident memory grew by " + (end - warm) + " kB after warm-up: " + output);
+  }
+
+  /**
+   * This JVM's class path and where the soak's own classes came from: a launcher such as JUnit's
+   * console runner loads the tests and the library from a class path of its own.
+   */
+  private static String classPath() {
+    List<String> entries = new ArrayList<>(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+    for (Class<?> c : new Class<?>[] {Soak.class, GhostNet.class, org.bytedeco.javacpp.Loader.class,
+        com.google.gson.Gson.class}) {
+      try {
+        entries.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+      } catch (java.net.URISyntaxException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return String.join(File.pathSeparator, entries);
   }
 
   /** The soak itself, run by the test above in a JVM of its own. */
