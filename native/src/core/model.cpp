@@ -66,9 +66,11 @@ void check_io(const ModelImpl& model, const Tensor& input, const Tensor& output)
   if (input.dtype() != DType::F32 && input.dtype() != DType::U8) {
     fail(ErrorCode::InvalidArgument, "the input must be f32 (normalised) or u8 (images), found " + input.describe());
   }
-  const std::vector<int64_t> expected = {s[0], model.graph->classes()};
-  if (output.dtype() != DType::F32 || output.layout() != Layout::RowMajor || output.shape() != expected) {
-    fail(ErrorCode::InvalidArgument, "the output must be f32 row-major " + dims_text(expected) + ", found " +
+  const auto& o = output.shape();
+  const int64_t classes = model.graph->classes();
+  if (output.dtype() != DType::F32 || output.layout() != Layout::RowMajor || o.size() != 2 || o[0] != s[0] ||
+      o[1] != classes) {
+    fail(ErrorCode::InvalidArgument, "the output must be f32 row-major " + dims_text({s[0], classes}) + ", found " +
                                          output.describe());
   }
 }

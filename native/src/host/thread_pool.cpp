@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -14,14 +13,23 @@ namespace ghostnet::host {
 namespace {
 
 struct Job {
-  const std::function<void(int64_t, int64_t)>* body;
-  int64_t count;
-  int64_t chunk;
+  const RangeBody* body = nullptr;
+  int64_t count = 0;
+  int64_t chunk = 1;
   std::atomic<int64_t> next{0};
   std::atomic<int64_t> done{0};
   std::mutex mutex;
   std::condition_variable finished;
   std::exception_ptr error;
+
+  void reset(const RangeBody* b, int64_t n, int64_t c) {
+    body = b;
+    count = n;
+    chunk = c;
+    next = 0;
+    done = 0;
+    error = nullptr;
+  }
 
   // Takes and runs chunks until none is left; true if this call ran the last one.
   void work() {
@@ -100,7 +108,7 @@ class Pool {
   }
 
   std::vector<std::thread> workers_;
-  std::deque<std::shared_ptr<Job>> jobs_;
+  std::vector<std::shared_ptr<Job>> jobs_;  // a vector: push and erase reuse its capacity
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -111,11 +119,19 @@ Pool& pool() {
   return instance;
 }
 
+// Each calling thread reuses its job once no worker holds it any more, so a steady-state
+// call allocates nothing.
+std::shared_ptr<Job> reusable_job() {
+  thread_local std::shared_ptr<Job> job;
+  if (!job || job.use_count() != 1) job = std::make_shared<Job>();
+  return job;
+}
+
 }  // namespace
 
 int worker_count() { return pool().threads(); }
 
-void parallel_for(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
+void parallel_for(int64_t count, int64_t grain, RangeBody body) {
   if (count <= 0) return;
   grain = std::max<int64_t>(grain, 1);
   const int64_t threads = pool().threads();
@@ -125,10 +141,8 @@ void parallel_for(int64_t count, int64_t grain, const std::function<void(int64_t
     body(0, count);
     return;
   }
-  auto job = std::make_shared<Job>();
-  job->body = &body;
-  job->count = count;
-  job->chunk = chunk;
+  std::shared_ptr<Job> job = reusable_job();
+  job->reset(&body, count, chunk);
   pool().run(job);
   if (job->error) std::rethrow_exception(job->error);
 }

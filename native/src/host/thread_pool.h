@@ -6,13 +6,30 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <type_traits>
+#include <utility>
 
 namespace ghostnet::host {
 
+// A non-owning reference to a callable body(begin, end): unlike std::function it never
+// allocates, so a steady-state forward pass allocates nothing.
+class RangeBody {
+ public:
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, RangeBody>>>
+  RangeBody(F&& f)  // NOLINT(google-explicit-constructor): converts like a function reference
+      : object_(const_cast<void*>(static_cast<const void*>(&f))),
+        call_([](void* o, int64_t begin, int64_t end) { (*static_cast<std::remove_reference_t<F>*>(o))(begin, end); }) {}
+
+  void operator()(int64_t begin, int64_t end) const { call_(object_, begin, end); }
+
+ private:
+  void* object_;
+  void (*call_)(void*, int64_t, int64_t);
+};
+
 // Runs body(begin, end) over [0, count) in chunks of at least `grain`, on all cores;
 // returns when every chunk is done. The first exception a chunk throws is rethrown.
-void parallel_for(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
+void parallel_for(int64_t count, int64_t grain, RangeBody body);
 
 int worker_count();  // threads that take part, the caller included
 
