@@ -3,6 +3,8 @@
 // APPNOTE and torch/serialization.py's description of both layouts.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "test_bytes.h"
 
 #include <cstring>
@@ -712,6 +714,30 @@ TEST(CheckpointFormat, ReadCheckpointReportsFileProblems) {
       EXPECT_NE(std::string(error.what()).find(path), std::string::npos) << error.what();
     }
   }
+}
+
+}  // namespace
+}  // namespace ghostnet
+
+namespace ghostnet {
+namespace {
+
+// A storage key or entry name that climbs out of the archive names nothing outside it:
+// entries are looked up by exact name inside the zip, never as files.
+TEST(TorchZip, PathsNeverLeaveTheArchive) {
+  const std::string outside = "../../../../../../etc/hostname";
+  ASSERT_TRUE(std::ifstream("/etc/hostname").good()) << "the test needs a file that exists outside the archive";
+  Pickle p;
+  p.op('}').str("w").tensor("FloatStorage", outside, 1, 0, {1}, {1}).op('s').stop();
+  // The zip also holds an entry under that very name relative to the archive's folder, and
+  // one with an absolute name: neither is ever resolved against the filesystem.
+  std::vector<ZipEntry> entries = {{"archive/data.pkl", p.text}, {"/etc/hostname", floats({1.0f})},
+                                   {"archive/version", "3\n"}};
+  expect_error(make_zip(entries), "archive/data/" + outside);
+  entries.push_back({"archive/data/" + outside, floats({7.0f})});
+  const Checkpoint checkpoint = parse(make_zip(entries));
+  ASSERT_EQ(checkpoint.tensors.count("w"), 1u);
+  EXPECT_EQ(checkpoint.tensors.at("w").to_float(), std::vector<float>{7.0f});  // the archive's bytes
 }
 
 }  // namespace
