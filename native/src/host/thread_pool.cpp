@@ -4,7 +4,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <exception>
-#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -12,28 +11,22 @@
 namespace ghostnet::host {
 namespace {
 
+// One parallel_for call. It lives on the caller's stack: the caller leaves only once every
+// worker that took part has let go of it, so no call allocates.
 struct Job {
   const RangeBody* body = nullptr;
   int64_t count = 0;
   int64_t chunk = 1;
+  int64_t chunks = 0;
   std::atomic<int64_t> next{0};
   std::atomic<int64_t> done{0};
+  int workers = 0;  // workers inside work(), guarded by the pool's mutex
   std::mutex mutex;
   std::condition_variable finished;
   std::exception_ptr error;
 
-  void reset(const RangeBody* b, int64_t n, int64_t c) {
-    body = b;
-    count = n;
-    chunk = c;
-    next = 0;
-    done = 0;
-    error = nullptr;
-  }
-
-  // Takes and runs chunks until none is left; true if this call ran the last one.
+  // Takes and runs chunks until none is left.
   void work() {
-    const int64_t chunks = (count + chunk - 1) / chunk;
     for (int64_t c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) {
       try {
         (*body)(c * chunk, std::min(count, (c + 1) * chunk));
@@ -48,13 +41,14 @@ struct Job {
     }
   }
 
-  bool has_chunks_left() const { return next.load() * chunk < count; }
+  bool has_chunks_left() const { return next.load() < chunks; }
 };
 
 class Pool {
  public:
   Pool() {
     const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    jobs_.reserve(64);  // concurrent callers; pushing and erasing then reuses this capacity
     for (unsigned i = 1; i < cores; ++i) workers_.emplace_back([this] { loop(); });
   }
 
@@ -69,62 +63,56 @@ class Pool {
 
   int threads() const { return int(workers_.size()) + 1; }
 
-  void run(const std::shared_ptr<Job>& job) {
+  void run(Job& job) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      jobs_.push_back(job);
+      jobs_.push_back(&job);
     }
     wake_.notify_all();
-    job->work();
-    const int64_t chunks = (job->count + job->chunk - 1) / job->chunk;
+    job.work();
     {
-      std::unique_lock<std::mutex> lock(job->mutex);
-      job->finished.wait(lock, [&] { return job->done.load() == chunks; });
+      std::unique_lock<std::mutex> lock(job.mutex);
+      job.finished.wait(lock, [&] { return job.done.load() == job.chunks; });
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    jobs_.erase(std::remove(jobs_.begin(), jobs_.end(), job), jobs_.end());
+    // Unlisted, no worker can take the job any more; wait for those still inside it.
+    std::unique_lock<std::mutex> lock(mutex_);
+    jobs_.erase(std::find(jobs_.begin(), jobs_.end(), &job));
+    left_.wait(lock, [&] { return job.workers == 0; });
   }
 
  private:
   void loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
     while (true) {
-      std::shared_ptr<Job> job;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        // Chunks are taken without the lock, so the job is picked in the same check that
-        // wakes the worker: a second look could find it already drained.
-        wake_.wait(lock, [&] { return stopping_ || (job = first_open_job()) != nullptr; });
-        if (stopping_) return;
-      }
+      Job* job = nullptr;
+      wake_.wait(lock, [&] { return stopping_ || (job = first_open_job()) != nullptr; });
+      if (stopping_) return;
+      ++job->workers;
+      lock.unlock();
       job->work();
+      lock.lock();
+      if (--job->workers == 0) left_.notify_all();
     }
   }
 
-  std::shared_ptr<Job> first_open_job() const {
-    for (const auto& job : jobs_) {
+  Job* first_open_job() const {
+    for (Job* job : jobs_) {
       if (job->has_chunks_left()) return job;
     }
     return nullptr;
   }
 
   std::vector<std::thread> workers_;
-  std::vector<std::shared_ptr<Job>> jobs_;  // a vector: push and erase reuse its capacity
+  std::vector<Job*> jobs_;
   std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;  // a job was listed, or the pool is stopping
+  std::condition_variable left_;  // a worker let go of a job
   bool stopping_ = false;
 };
 
 Pool& pool() {
   static Pool instance;
   return instance;
-}
-
-// Each calling thread reuses its job once no worker holds it any more, so a steady-state
-// call allocates nothing.
-std::shared_ptr<Job> reusable_job() {
-  thread_local std::shared_ptr<Job> job;
-  if (!job || job.use_count() != 1) job = std::make_shared<Job>();
-  return job;
 }
 
 }  // namespace
@@ -141,10 +129,13 @@ void parallel_for(int64_t count, int64_t grain, RangeBody body) {
     body(0, count);
     return;
   }
-  std::shared_ptr<Job> job = reusable_job();
-  job->reset(&body, count, chunk);
+  Job job;
+  job.body = &body;
+  job.count = count;
+  job.chunk = chunk;
+  job.chunks = (count + chunk - 1) / chunk;
   pool().run(job);
-  if (job->error) std::rethrow_exception(job->error);
+  if (job.error) std::rethrow_exception(job.error);
 }
 
 }  // namespace ghostnet::host
