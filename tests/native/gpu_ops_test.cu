@@ -116,10 +116,11 @@ TYPED_TEST(GpuOps, DepthwiseAndGhostCheapMatchTheirHostTwins) {
   Tensor dcw = to_device(cheap_w);
   std::vector<float> ghost(std::size_t(n) * h * w * out);
   run_on_host(GhostCheap<float>{x.values.data(), cheap_w.data(), bias.data(), residual.values.data(), ghost.data(),
-                                index_t(n) * h * w, out, c, h, w, {3, 1, 1}, Act::Relu});
+                                index_t(n) * h * w, out, out, c, c, h, w, {3, 1, 1}, Act::Relu});
   gpu::launch(GhostCheap<T>{static_cast<const T*>(dx.data()), static_cast<const float*>(dcw.data()),
                             static_cast<const float*>(db.data()), static_cast<const T*>(dr.data()),
-                            static_cast<T*>(dg.data()), index_t(n) * h * w, out, c, h, w, {3, 1, 1}, Act::Relu},
+                            static_cast<T*>(dg.data()), index_t(n) * h * w, out, out, c, c, h, w, {3, 1, 1},
+                            Act::Relu},
               nullptr, 64);
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   expect_close<T>(from_device<T>(dg, ghost.size()), ghost, "ghost cheap");

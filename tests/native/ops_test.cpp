@@ -129,31 +129,48 @@ TEST(Ops, DenseConvMatchesTheTextbookConvolution) {
                    y, reference_conv(x, w, b, g, false, Act::Relu));
 }
 
+// Copies [rows][width] into [rows][stride], the extra columns set to `fill`.
+std::vector<float> with_stride(const std::vector<float>& v, int width, int stride, float fill) {
+  const std::size_t rows = v.size() / std::size_t(width);
+  std::vector<float> r(rows * std::size_t(stride), fill);
+  for (std::size_t i = 0; i < rows; ++i) std::copy_n(v.begin() + i * width, width, r.begin() + i * stride);
+  return r;
+}
+
 TEST(Ops, GhostCheapAssemblesConcatSliceAndResidual) {
   // primary 20 channels; output 39 keeps 20 + the first 19 of the cheap half (odd oup), and
-  // output 40 keeps all; with and without a residual and ReLU.
+  // output 40 keeps all; with and without a residual and ReLU. The padded layout stores the
+  // primary as 24 channels (the extra never read: NaN here) and the output as 48 (the
+  // extra written as zero).
   const int n = 2, h = 6, w = 5, primary = 20, k = 3;
   const auto p = random_values(std::size_t(n) * h * w * primary, 7);
   const auto wt = random_values(std::size_t(primary) * k * k, 8);
   const auto b = random_values(std::size_t(primary), 9);
-  const auto wl = channels_last(wt, primary, 1, k);
   Geometry g{n, h, w, primary, primary, k, 1};
-  for (int channels : {39, 40}) {
-    const auto residual = random_values(std::size_t(n) * h * w * channels, 10);
+  struct Strides {
+    int channels, stored, primary_stride;
+  };
+  for (Strides layout : {Strides{39, 39, 20}, Strides{40, 40, 20}, Strides{39, 48, 24}}) {
+    const int channels = layout.channels;
+    const auto sp = with_stride(p, primary, layout.primary_stride, NAN);
+    const auto sw = with_stride(channels_last(wt, primary, 1, k), primary, layout.primary_stride, NAN);
+    const auto sb = with_stride(b, primary, layout.primary_stride, NAN);
+    const auto residual = with_stride(random_values(std::size_t(n) * h * w * channels, 10), channels, layout.stored, 0.0f);
     for (bool with_residual : {false, true}) {
       for (Act act : {Act::None, Act::Relu}) {
         const auto cheap = reference_conv(p, wt, b, g, true, act);
-        std::vector<float> expected(std::size_t(n) * h * w * channels);
+        std::vector<float> expected(std::size_t(n) * h * w * layout.stored, 0.0f);
         for (std::size_t px = 0; px < std::size_t(n) * h * w; ++px) {
           for (int c = 0; c < channels; ++c) {
             float v = c < primary ? p[px * primary + c] : cheap[px * primary + (c - primary)];
-            if (with_residual) v += residual[px * channels + c];
-            expected[px * channels + c] = v;
+            if (with_residual) v += residual[px * layout.stored + c];
+            expected[px * layout.stored + c] = v;
           }
         }
         std::vector<float> y(expected.size());
-        check_both_forms(GhostCheap<float>{p.data(), wl.data(), b.data(), with_residual ? residual.data() : nullptr,
-                                           y.data(), index_t(n) * h * w, channels, primary, h, w, {k, 1, 1}, act},
+        check_both_forms(GhostCheap<float>{sp.data(), sw.data(), sb.data(), with_residual ? residual.data() : nullptr,
+                                           y.data(), index_t(n) * h * w, layout.stored, channels, primary,
+                                           layout.primary_stride, h, w, {k, 1, 1}, act},
                          y, expected);
       }
     }
@@ -228,8 +245,14 @@ TEST(Ops, BiasActAndToFloat) {
   run_elements(BiasAct<float>{x.data(), b.data(), pixels, c, Act::Relu});
   expect_close(x, expected, "bias + relu");
   std::vector<float> copy(x.size());
-  run_elements(ToFloat<float>{x.data(), copy.data(), pixels, c});
+  run_elements(ToFloat<float>{x.data(), copy.data(), pixels, c, c});
   expect_close(copy, x, "to float");
+  // Padded logits: only the first `classes` of each row are the caller's.
+  const int classes = 4;
+  std::vector<float> logits(std::size_t(pixels) * classes), expected_logits(logits.size());
+  for (std::size_t i = 0; i < logits.size(); ++i) expected_logits[i] = x[i / classes * c + i % classes];
+  run_elements(ToFloat<float>{x.data(), logits.data(), pixels, classes, c});
+  expect_close(logits, expected_logits, "to float, dropping padding");
 }
 
 }  // namespace

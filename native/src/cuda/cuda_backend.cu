@@ -1,6 +1,7 @@
 // The CUDA executor: the shared graph on one stream, with our functors as grid-stride
 // kernels, 1x1 convolutions through cuDNN, and the body of each plan captured as a CUDA
-// graph on first use and replayed after.
+// graph on first use and replayed after. Channels are padded for tensor cores wherever the
+// precision uses them.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
@@ -16,6 +17,7 @@
 #include "cuda/cudnn_conv.h"
 #include "cuda/cudnn_loader.h"
 #include "cuda/launch.cuh"
+#include "graph/channel_padding.h"
 #include "graph/walk.h"
 #include "graph/weight_layout.h"
 
@@ -30,6 +32,13 @@ std::size_t search_workspace_bytes() {
   std::size_t free = 0, total = 0;
   gpu::check_cuda(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
   return std::max<std::size_t>(std::min(kSearchWorkspaceBytes, free / 4), 1);
+}
+
+// The channel multiple cuDNN needs to run a precision on tensor cores; 1 for FP32 without
+// TF32, which does not use them.
+int tensor_core_channel_multiple(const ModelOptions& options) {
+  if (options.precision == Precision::F16 || options.precision == Precision::BF16) return 8;
+  return options.allow_tf32 ? 4 : 1;
 }
 
 template <typename T>
@@ -261,6 +270,8 @@ class CudaBackend final : public Backend {
 std::unique_ptr<Backend> make_cuda_backend(std::shared_ptr<const graph::Graph> graph, Device device,
                                            const ModelOptions& options) {
   require_device(device);
+  const int multiple = tensor_core_channel_multiple(options);
+  if (multiple > 1) graph = std::make_shared<const graph::Graph>(graph::pad_channels(*graph, multiple));
   switch (options.precision) {
     case Precision::F16: return std::make_unique<CudaBackend<__half>>(std::move(graph), device, options);
     case Precision::BF16: return std::make_unique<CudaBackend<__nv_bfloat16>>(std::move(graph), device, options);

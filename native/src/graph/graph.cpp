@@ -131,7 +131,7 @@ class Builder {
   }
 
   int value(int channels, bool pooled = false) {
-    graph_.values.push_back({channels, pooled});
+    graph_.values.push_back({channels, channels, pooled});
     return int(graph_.values.size()) - 1;
   }
 

@@ -54,8 +54,9 @@ struct Op {
 };
 
 struct Value {
-  int channels = 0;
-  bool pooled = false;  // one pixel per image (after global pooling)
+  int channels = 0;         // what the model computes
+  int stored_channels = 0;  // what memory holds per pixel: channels, then zero padding
+  bool pooled = false;      // one pixel per image (after global pooling)
 };
 
 struct Graph {

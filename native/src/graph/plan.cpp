@@ -23,7 +23,7 @@ void shape_values(const Graph& graph, Plan& plan) {
     ValueShape& out = plan.values[std::size_t(op.output)];
     const Value& value = graph.values[std::size_t(op.output)];
     out.batch = plan.batch;
-    out.channels = value.channels;
+    out.channels = value.stored_channels;
     if (op.kind == OpKind::Input) {
       out.height = plan.height;
       out.width = plan.width;

@@ -18,7 +18,7 @@ struct ValueShape {
   int64_t batch = 0;
   int height = 0;
   int width = 0;
-  int channels = 0;
+  int channels = 0;  // as stored: Value::stored_channels
   std::size_t offset = 0;  // in the workspace, in bytes
   std::size_t bytes = 0;
 

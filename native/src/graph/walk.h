@@ -94,7 +94,9 @@ void walk(const Graph& graph, const Plan& plan, OpRange range, char* workspace, 
         const ValueShape &in = shape(op.input), &out = shape(op.output);
         const T* residual = op.residual >= 0 ? at(op.residual) : nullptr;
         launch(ops::GhostCheap<T>{at(op.input), w.weight, w.bias, residual, at(op.output), out.pixels(),
-                                  out.channels, in.channels, out.height, out.width, window, op.act});
+                                  out.channels, graph.values[std::size_t(op.output)].channels,
+                                  graph.values[std::size_t(op.input)].channels, in.channels, out.height, out.width,
+                                  window, op.act});
         break;
       }
       case OpKind::Depthwise: {
@@ -123,7 +125,7 @@ void walk(const Graph& graph, const Plan& plan, OpRange range, char* workspace, 
       }
       case OpKind::Output: {
         const ValueShape& in = shape(op.input);
-        launch(ops::ToFloat<T>{at(op.input), io.output, in.pixels(), in.channels});
+        launch(ops::ToFloat<T>{at(op.input), io.output, in.pixels(), graph.classes(), in.channels});
         break;
       }
     }

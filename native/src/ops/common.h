@@ -65,6 +65,8 @@ GN_HD float activate(Act act, float x) {
   }
 }
 
+GN_HD int clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
+
 // Where an NHWC pixel index lies: image n, row y, column x.
 struct PixelPosition {
   index_t n;

@@ -2,9 +2,10 @@
 //
 // GhostModule computes primary = conv1x1(x) (bias and activation already applied by the
 // pointwise convolution), cheap = act(depthwise(primary) + bias), then keeps the first
-// `channels` of concat(primary, cheap). This op writes that output directly: channels
-// below `primary_channels` pass the primary through, the rest are the cheap operation.
-// The bottleneck's residual is added here too, so the ghost2 output needs no other pass.
+// `module_channels` of concat(primary, cheap). This op writes that output directly:
+// channels below `primary_channels` pass the primary through, the rest are the cheap
+// operation, and any channel padding is zero. The bottleneck's residual is added here too,
+// so the ghost2 output needs no other pass.
 #pragma once
 
 #include "ops/common.h"
@@ -15,14 +16,16 @@ namespace ghostnet::ops {
 template <typename T>
 struct GhostCheap {
   static constexpr bool kSpans = true;
-  const T* primary;     // [N, H, W, primary_channels]
-  const float* weight;  // [K, K, primary_channels]
-  const float* bias;    // [primary_channels]
+  const T* primary;     // [N, H, W, primary_stride]
+  const float* weight;  // [K, K, primary_stride]
+  const float* bias;    // [primary_stride]
   const T* residual;    // [N, H, W, channels], or null
   T* out;               // [N, H, W, channels]
   index_t pixels;       // N * H * W
-  int channels;         // the module's output channels, <= 2 * primary_channels
+  int channels;         // stored output channels: the module's, then zero padding
+  int module_channels;  // the module's output channels, <= 2 * primary_channels
   int primary_channels;
+  int primary_stride;   // stored primary channels (see graph/channel_padding.h)
   int height, width;
   Window window;        // stride 1, "same" padding
   Act act;
@@ -30,9 +33,10 @@ struct GhostCheap {
   template <int Span>
   GN_HD void span(index_t pixel, int c0, int count) const {
     const int end = c0 + count;
-    // Channels [c0, split) pass the primary through; [split, end) are the cheap half.
-    const int split = primary_channels < c0 ? c0 : primary_channels > end ? end : primary_channels;
-    const T* p = primary + pixel * primary_channels;
+    // Channels [c0, split) pass the primary through, [split, padding) are the cheap half
+    // and [padding, end) the zero padding.
+    const int split = clamp(primary_channels, c0, end), padding = clamp(module_channels, c0, end);
+    const T* p = primary + pixel * primary_stride;
     const T* r = residual != nullptr ? residual + pixel * channels : nullptr;
     T* o = out + pixel * channels;
     GN_CHANNEL_LOOP
@@ -41,8 +45,9 @@ struct GhostCheap {
     // registers wherever the split falls.
     constexpr int kBlock = Span < 8 ? Span : 8;
     int c = split;
-    for (; c + kBlock <= end; c += kBlock) cheap<kBlock>(pixel, c, kBlock, o, r);
-    if (c < end) cheap<kBlock>(pixel, c, end - c, o, r);
+    for (; c + kBlock <= padding; c += kBlock) cheap<kBlock>(pixel, c, kBlock, o, r);
+    if (c < padding) cheap<kBlock>(pixel, c, padding - c, o, r);
+    for (c = padding; c < end; ++c) from_float(o[c], 0.0f);
   }
 
   // Output channels [c0, c0 + count) of the cheap half, count <= Block.
@@ -52,7 +57,7 @@ struct GhostCheap {
     float acc[Block];
     GN_CHANNEL_LOOP
     for (int j = 0; j < count; ++j) acc[j] = bias[cheap0 + j];
-    add_depthwise_window<Block>(acc, primary, primary_channels, weight, primary_channels, cheap0, count,
+    add_depthwise_window<Block>(acc, primary, primary_stride, weight, primary_stride, cheap0, count,
                                 position_of(pixel, height, width), height, width, window);
     GN_CHANNEL_LOOP
     for (int j = 0; j < count; ++j) {

@@ -7,12 +7,13 @@ namespace ghostnet::ops {
 
 template <typename T>
 struct ToFloat {
-  const T* in;
-  float* out;
+  const T* in;    // [N, in_stride]: the logits, then any channel padding
+  float* out;     // [N, channels]
   index_t pixels;
   int channels;
+  int in_stride;
 
-  GN_HD void operator()(index_t pixel, int c) const { out[pixel * channels + c] = to_float(in[pixel * channels + c]); }
+  GN_HD void operator()(index_t pixel, int c) const { out[pixel * channels + c] = to_float(in[pixel * in_stride + c]); }
 };
 
 }  // namespace ghostnet::ops
