@@ -3,7 +3,6 @@
 // graph, which shares every op and functor with the GPU's.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <memory>
 
 #include "core/backend.h"
@@ -30,12 +29,9 @@ Case load_case(const std::string& name) {
   for (const nlohmann::json& c : manifest["cases"]) {
     if (c["name"] != name) continue;
     const Checkpoint checkpoint = read_checkpoint(testing::fixture(c["weights"]));
-    Case result{name, build_graph(checkpoint.tensors, infer_architecture(checkpoint.tensors, c["weights"])),
-                read_npy(testing::fixture(c["input"])), {}, 1e-4 * c["max_abs_reference"].get<double>() + 1e-6};
-    const NpyArray expected = read_npy(testing::fixture(c["expected"]));
-    result.expected.resize(expected.bytes.size() / sizeof(float));
-    std::memcpy(result.expected.data(), expected.bytes.data(), expected.bytes.size());
-    return result;
+    return {name, build_graph(checkpoint.tensors, infer_architecture(checkpoint.tensors, c["weights"])),
+            read_npy(testing::fixture(c["input"])), testing::floats(read_npy(testing::fixture(c["expected"]))),
+            1e-4 * c["max_abs_reference"].get<double>() + 1e-6};
   }
   throw std::runtime_error("no fixture case " + name);
 }

@@ -2,11 +2,14 @@
 #pragma once
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "ghostnet/npy.h"
 
 namespace ghostnet::testing {
 
@@ -20,6 +23,13 @@ inline std::string fixture(const std::string& relative) {
 inline nlohmann::json manifest() {
   std::ifstream in(fixture("manifest.json"));
   return nlohmann::json::parse(in);
+}
+
+// The values of a float32 array.
+inline std::vector<float> floats(const NpyArray& a) {
+  std::vector<float> v(a.bytes.size() / sizeof(float));
+  std::memcpy(v.data(), a.bytes.data(), v.size() * sizeof(float));
+  return v;
 }
 
 // max |a - b| over the elements.

@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 
 #include "fixtures.h"
 #include "ghostnet/model.h"
@@ -11,12 +10,6 @@
 namespace ghostnet {
 namespace {
 
-std::vector<float> as_floats(const NpyArray& a) {
-  std::vector<float> v(a.bytes.size() / sizeof(float));
-  std::memcpy(v.data(), a.bytes.data(), v.size() * sizeof(float));
-  return v;
-}
-
 class ForwardFixture : public ::testing::TestWithParam<nlohmann::json> {};
 
 TEST_P(ForwardFixture, HostFp32MatchesTheReference) {
@@ -24,7 +17,7 @@ TEST_P(ForwardFixture, HostFp32MatchesTheReference) {
   const Model model = Model::load(testing::fixture(c["weights"]), Device::host());
   ASSERT_EQ(model.num_classes(), c["num_classes"].get<int>());
   NpyArray input = read_npy(testing::fixture(c["input"]));
-  const std::vector<float> expected = as_floats(read_npy(testing::fixture(c["expected"])));
+  const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c["expected"])));
 
   Tensor x = Tensor::borrow(input.bytes.data(), Device::host(), DType::F32, input.shape, Layout::NCHW);
   ExecutionContext context = model.create_context();

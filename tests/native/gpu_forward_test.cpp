@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <thread>
 
 #include "fixtures.h"
@@ -17,12 +16,6 @@ namespace ghostnet {
 namespace {
 
 const Device kGpu = Device::cuda(0);
-
-std::vector<float> floats(const NpyArray& a) {
-  std::vector<float> v(a.bytes.size() / sizeof(float));
-  std::memcpy(v.data(), a.bytes.data(), a.bytes.size());
-  return v;
-}
 
 Tensor upload(const NpyArray& a, Layout layout) {
   Tensor host = Tensor::borrow(const_cast<uint8_t*>(a.bytes.data()), Device::host(), a.dtype, a.shape, layout);
@@ -54,7 +47,7 @@ TEST_P(GpuFixture, MatchesTheReference) {
   options.precision = p.precision;
   const Model model = Model::load(testing::fixture(c["weights"]), kGpu, options);
   const NpyArray input = read_npy(testing::fixture(c["input"]));
-  const std::vector<float> expected = floats(read_npy(testing::fixture(c["expected"])));
+  const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c["expected"])));
   ExecutionContext context = model.create_context();
   const Tensor x = upload(input, Layout::NCHW);
   const std::vector<float> logits = download(context.forward(x));
