@@ -22,7 +22,7 @@ What the fixtures pin down is torchvision's ImageNet preprocessing of a PIL imag
 for interpolation BILINEAR (torchvision's default) and BICUBIC (timm's ghostnet_100).
 
 Files (paths relative to tests/fixtures/images):
-    <name>.jpg | <name>.png           the sample image
+    samples/<name>.jpg | .png         the sample image (only these: a folder to classify)
     expected/<name>.<interp>.png      the 224x224 result above, lossless (mode L where R == G == B)
     decoded/<name>.png                PIL's decoded RGB (convert("RGB")) of the sample, lossless, for
                                       the sources small enough to keep (mode L where R == G == B);
@@ -274,7 +274,7 @@ def samples():
     out = []
 
     def add(name, ext, data, notes):
-        out.append((name, f'{name}.{ext}', data, notes))
+        out.append((name, f'samples/{name}.{ext}', data, notes))
 
     add('rgb_500x375', 'jpg', jpeg_bytes(rgb_picture(500, 375, 1), quality=90),
         'baseline RGB JPEG, 4:2:0, ImageNet-like 4:3 landscape; crop left 58 (round half to even)')

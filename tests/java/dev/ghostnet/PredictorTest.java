@@ -32,7 +32,7 @@ class PredictorTest {
   /** Each sample image's logits from a direct forward pass of its preprocessed pixels. */
   @BeforeAll
   static void directForwardPasses() throws IOException {
-    try (Stream<Path> files = Files.list(Fixtures.DIR.resolve("images"))) {
+    try (Stream<Path> files = Files.list(Fixtures.DIR.resolve("images/samples"))) {
       images = files.filter(p -> p.toString().endsWith(".jpg") || p.toString().endsWith(".png")).sorted()
           .collect(Collectors.toList());
     }

@@ -174,7 +174,7 @@ class ClassifyCommandTest {
   void aBrokenFileIsReportedAndTheOthersStillClassified() throws IOException {
     Path broken = temp.resolve("broken.jpg");
     Files.write(broken, new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0});
-    Path good = IMAGES.resolve("rgb_500x375.jpg");
+    Path good = IMAGES.resolve("samples/rgb_500x375.jpg");
     CliRunner r = CliRunner.run("classify", "--weights", WEIGHTS.toString(), "--device", "cpu", "--top", "2",
         good.toString(), broken.toString());
     assertEquals(1, r.exitCode());

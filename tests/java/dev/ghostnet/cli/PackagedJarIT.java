@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +42,21 @@ class PackagedJarIT {
     Result r = java("info");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("JavaCPP           1.5.13"), r.out());
+  }
+
+  @Test
+  void theReadmesMainCommandClassifiesEverySample() throws Exception {
+    String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+    Matcher command = Pattern.compile("java -jar target/ghostnet\\.jar (classify \\\\\\s+\\S[^\\n]*)").matcher(readme);
+    assertTrue(command.find(), "no classify command after the build in README.md");
+    Result r = java(command.group(1).replace("\\", " ").strip().split("\\s+"));
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals("", r.err());
+    long samples;
+    try (Stream<Path> files = Files.list(FIXTURES.resolve("images/samples"))) {
+      samples = files.count();
+    }
+    assertEquals(samples, r.out().lines().filter(line -> line.startsWith("tests/fixtures/images/samples/")).count(), r.out());
   }
 
   @Test
