@@ -75,7 +75,7 @@ final class ClassifyCommand implements Callable<Integer> {
         results.add(predictor.submit(file));
       }
       if (!json) {
-        out.printf("%s on %s (%s)%n", predictor, predictor.devices(), model.weightsDescription());
+        out.printf("%s (%s)%n", predictor, model.weightsDescription());
       }
       for (int i = 0; i < files.size(); i++) {
         try {
