@@ -2,13 +2,14 @@
 
 #include <algorithm>
 
+#include "host/isa.h"
 #include "host/thread_pool.h"
 
 namespace ghostnet::host {
 namespace {
 
-// Eight floats; unaligned and allowed to alias float data. Compiled twice (see
-// target_clones below): with AVX2+FMA it is one register, in the baseline build two SSE ones.
+// Eight floats; unaligned and allowed to alias float data. Compiled twice (see run_task
+// below): with AVX2+FMA it is one register, in the baseline build two SSE ones.
 typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
 
 constexpr int kRows = 6;             // rows of the micro-tile: 6 x 16 accumulators fill 12 AVX registers
@@ -24,9 +25,8 @@ struct Task {
   float* out;
 };
 
-// One task: its rows times its panels, 6 x 16 at a time. Cloned for AVX2+FMA and for the
-// baseline x86-64, chosen at load time by the CPU.
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void run_task(const Task& t) {
+// One task: its rows times its panels, 6 x 16 at a time.
+inline __attribute__((always_inline)) void run_task_body(const Task& t) {
   const int k_total = t.w->in_channels;
   const int n_total = t.w->out_channels;
   for (int panel = t.panel_begin; panel < t.panel_end; ++panel) {
@@ -66,6 +66,18 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void run_task(const 
         }
       }
     }
+  }
+}
+
+GN_TARGET_AVX2 void run_task_avx2(const Task& t) { run_task_body(t); }
+void run_task_baseline(const Task& t) { run_task_body(t); }
+
+// Compiled for AVX2+FMA and for the baseline x86-64, chosen by the CPU.
+void run_task(const Task& t) {
+  if (host_isa() == Isa::Avx2) {
+    run_task_avx2(t);
+  } else {
+    run_task_baseline(t);
   }
 }
 

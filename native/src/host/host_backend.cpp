@@ -7,6 +7,7 @@
 #include "graph/walk.h"
 #include "graph/weight_layout.h"
 #include "host/gemm.h"
+#include "host/isa.h"
 #include "host/thread_pool.h"
 
 namespace ghostnet {
@@ -19,13 +20,11 @@ struct HostOpWeights {
 };
 
 // Runs a functor over pixels [begin, end), channels innermost (in spans of kSpan where the
-// functor offers them) so the compiler vectorises along them. Cloned for AVX2+FMA CPUs
-// and the x86-64 baseline; the loader picks the clone for the CPU it runs on.
+// functor offers them) so the compiler vectorises along them.
 constexpr int kSpan = 32;
 
 template <typename F>
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void run_pixels(const F& f, int64_t begin,
-                                                                             int64_t end) {
+inline __attribute__((always_inline)) void run_pixels_body(const F& f, int64_t begin, int64_t end) {
   for (int64_t p = begin; p < end; ++p) {
     if constexpr (ops::has_spans<F>::value) {
       // Whole spans pass a constant count, so once inlined their loops have fixed trip counts
@@ -37,6 +36,25 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void run_pixels(cons
       GN_CHANNEL_LOOP
       for (int c = 0; c < f.channels; ++c) f(p, c);
     }
+  }
+}
+
+template <typename F>
+GN_TARGET_AVX2 void run_pixels_avx2(const F& f, int64_t begin, int64_t end) {
+  run_pixels_body(f, begin, end);
+}
+
+template <typename F>
+void run_pixels_baseline(const F& f, int64_t begin, int64_t end) {
+  run_pixels_body(f, begin, end);
+}
+
+template <typename F>
+void run_pixels(const F& f, int64_t begin, int64_t end) {
+  if (host::host_isa() == host::Isa::Avx2) {
+    run_pixels_avx2(f, begin, end);
+  } else {
+    run_pixels_baseline(f, begin, end);
   }
 }
 
