@@ -26,7 +26,6 @@ if(GHOSTNET_FUZZ)
               ${CMAKE_CURRENT_SOURCE_DIR}/native/src/core/dtype.cpp)
   target_include_directories(ghostnet_fuzz_parsers
     PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/native/include ${CMAKE_CURRENT_SOURCE_DIR}/native/src)
-  target_link_libraries(ghostnet_fuzz_parsers PRIVATE nlohmann_json::nlohmann_json)
   target_compile_options(ghostnet_fuzz_parsers PRIVATE ${GHOSTNET_FUZZ_FLAGS} -fsanitize=fuzzer-no-link)
 
   add_custom_target(ghostnet_fuzz)

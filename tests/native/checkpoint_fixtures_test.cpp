@@ -2,30 +2,29 @@
 // "hostile"): every format must give the same tensors, every hostile file its error.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 
+#include "fixtures.h"
 #include "ghostnet/checkpoint.h"
 #include "ghostnet/error.h"
 
 namespace ghostnet {
 namespace {
 
-using json = nlohmann::json;
-
-const std::string kFixtures = GHOSTNET_FIXTURES_DIR;
-
-json manifest() {
-  std::ifstream in(kFixtures + "/manifest.json");
-  if (!in) return json();
-  return json::parse(in);
-}
+using json::Value;
 
 // The F32 safetensors file is the reference every other format is compared with.
 const Checkpoint& reference() {
-  static const Checkpoint checkpoint = read_checkpoint(kFixtures + "/formats/small_f32.safetensors");
+  static const Checkpoint checkpoint = read_checkpoint(testing::fixture("formats/small_f32.safetensors"));
   return checkpoint;
+}
+
+std::vector<std::string> strings(const Value* array) {
+  std::vector<std::string> out;
+  if (array != nullptr) {
+    for (const Value& item : array->items()) out.push_back(item.string());
+  }
+  return out;
 }
 
 const char* expected_format(const std::string& name) {
@@ -35,19 +34,20 @@ const char* expected_format(const std::string& name) {
 }
 
 TEST(CheckpointFixtures, EveryFormatGivesTheSameTensors) {
-  const json formats = manifest().value("formats", json::array());
-  if (formats.empty()) GTEST_SKIP() << "no format fixtures in " << kFixtures;
+  const Value manifest = testing::manifest();
+  const std::vector<Value>& formats = manifest.at("formats").items();
+  ASSERT_FALSE(formats.empty());
   ASSERT_FALSE(reference().tensors.empty());
 
-  for (const json& entry : formats) {
-    const std::string file = entry.at("file").get<std::string>();
+  for (const Value& entry : formats) {
+    const std::string file = entry.at("file").string();
     SCOPED_TRACE(file);
-    const Checkpoint checkpoint = read_checkpoint(kFixtures + "/" + file);
-    EXPECT_STREQ(checkpoint_format_name(checkpoint.format), expected_format(entry.at("format").get<std::string>()));
-    EXPECT_EQ(checkpoint.wrapper, entry.at("wrapper").is_null() ? "" : entry.at("wrapper").get<std::string>());
-    EXPECT_EQ(checkpoint.stripped_module_prefix, entry.at("prefix").get<std::string>() == "module.");
+    const Checkpoint checkpoint = read_checkpoint(testing::fixture(file));
+    EXPECT_STREQ(checkpoint_format_name(checkpoint.format), expected_format(entry.at("format").string()));
+    EXPECT_EQ(checkpoint.wrapper, entry.at("wrapper").is_string() ? entry.at("wrapper").string() : "");
+    EXPECT_EQ(checkpoint.stripped_module_prefix, entry.at("prefix").string() == "module.");
 
-    const std::string dtype = entry.at("dtype").get<std::string>();
+    const std::string dtype = entry.at("dtype").string();
     std::size_t floating = 0;
     for (const auto& item : checkpoint.tensors) {
       const StoredTensor& tensor = item.second;
@@ -70,34 +70,37 @@ TEST(CheckpointFixtures, EveryFormatGivesTheSameTensors) {
 }
 
 TEST(CheckpointFixtures, HostileFilesAreRefusedNamingWhatIsWrong) {
-  const json hostile = manifest().value("hostile", json::array());
-  if (hostile.empty()) GTEST_SKIP() << "no hostile fixtures in " << kFixtures;
+  const Value manifest = testing::manifest();
+  const std::vector<Value>& hostile = manifest.at("hostile").items();
+  ASSERT_FALSE(hostile.empty());
 
   std::size_t pickles = 0;
-  for (const json& entry : hostile) {
-    const std::string file = entry.at("file").get<std::string>();
+  for (const Value& entry : hostile) {
+    const std::string file = entry.at("file").string();
     SCOPED_TRACE(file);
-    if (entry.contains("missing") || entry.contains("expected_shape")) {
+    if (entry.find("missing") != nullptr || entry.find("expected_shape") != nullptr) {
       // Well-formed files that do not fit the model: refusing them is the model loader's job.
-      const Checkpoint checkpoint = read_checkpoint(kFixtures + "/" + file);
-      if (entry.contains("found_shape")) {
-        EXPECT_EQ(checkpoint.tensors.at("classifier.weight").shape, entry.at("found_shape").get<std::vector<int64_t>>());
+      const Checkpoint checkpoint = read_checkpoint(testing::fixture(file));
+      if (const Value* found = entry.find("found_shape")) {
+        std::vector<int64_t> shape;
+        for (const Value& d : found->items()) shape.push_back(int64_t(d.unsigned_integer()));
+        EXPECT_EQ(checkpoint.tensors.at("classifier.weight").shape, shape);
       }
-      for (const std::string& key : entry.value("missing", std::vector<std::string>())) {
+      for (const std::string& key : strings(entry.find("missing"))) {
         EXPECT_EQ(checkpoint.tensors.count(key), 0u) << key;
       }
-      for (const std::string& key : entry.value("unexpected", std::vector<std::string>())) {
+      for (const std::string& key : strings(entry.find("unexpected"))) {
         EXPECT_EQ(checkpoint.tensors.count(key), 1u) << key;
       }
       continue;
     }
     try {
-      read_checkpoint(kFixtures + "/" + file);
+      read_checkpoint(testing::fixture(file));
       ADD_FAILURE() << "loaded";
     } catch (const Error& error) {
       EXPECT_EQ(error.code(), ErrorCode::Checkpoint) << error.what();
       EXPECT_NE(std::string(error.what()).find(file), std::string::npos) << error.what();
-      for (const std::string& fragment : entry.at("expect_error_contains").get<std::vector<std::string>>()) {
+      for (const std::string& fragment : strings(&entry.at("expect_error_contains"))) {
         EXPECT_NE(std::string(error.what()).find(fragment), std::string::npos) << error.what();
         if (fragment.find('.') != std::string::npos) {
           ++pickles;

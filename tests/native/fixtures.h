@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "checkpoint/json.h"
 #include "ghostnet/npy.h"
 
 namespace ghostnet::testing {
@@ -20,10 +21,42 @@ inline std::string fixture(const std::string& relative) {
   return std::string(dir != nullptr ? dir : GHOSTNET_FIXTURES_DIR) + "/" + relative;
 }
 
-inline nlohmann::json manifest() {
+// tests/fixtures/manifest.json, which make_fixtures.py writes beside the fixtures.
+inline json::Value manifest() {
   std::ifstream in(fixture("manifest.json"));
-  return nlohmann::json::parse(in);
+  if (!in) throw std::runtime_error("cannot read " + fixture("manifest.json"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return json::parse(text.str(), 16);
 }
+
+// One forward-pass case of the manifest: weights, input and PyTorch's logits.
+struct FixtureCase {
+  std::string name;
+  std::string weights;   // relative to the fixtures folder
+  std::string input;
+  std::string expected;
+  int num_classes = 0;
+  double max_abs_reference = 0;  // max |logit| of the reference: tolerances scale with it
+  double top1_margin = 0;        // smallest gap between the top two reference logits
+};
+
+inline std::vector<FixtureCase> fixture_cases() {
+  const json::Value all = manifest();
+  std::vector<FixtureCase> cases;
+  for (const json::Value& c : all.at("cases").items()) {
+    cases.push_back({c.at("name").string(), c.at("weights").string(), c.at("input").string(),
+                     c.at("expected").string(), int(c.at("num_classes").unsigned_integer()),
+                     c.at("max_abs_reference").number(), c.at("top1_margin").number()});
+  }
+  return cases;
+}
+
+// Names parameterised tests after their case.
+inline std::string case_name(const FixtureCase& c) { return c.name; }
+
+// How GoogleTest prints a case in test lists and failures.
+inline void PrintTo(const FixtureCase& c, std::ostream* out) { *out << c.name; }
 
 // The values of a float32 array.
 inline std::vector<float> floats(const NpyArray& a) {

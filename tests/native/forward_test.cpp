@@ -10,14 +10,14 @@
 namespace ghostnet {
 namespace {
 
-class ForwardFixture : public ::testing::TestWithParam<nlohmann::json> {};
+class ForwardFixture : public ::testing::TestWithParam<testing::FixtureCase> {};
 
 TEST_P(ForwardFixture, HostFp32MatchesTheReference) {
-  const nlohmann::json& c = GetParam();
-  const Model model = Model::load(testing::fixture(c["weights"]), Device::host());
-  ASSERT_EQ(model.num_classes(), c["num_classes"].get<int>());
-  NpyArray input = read_npy(testing::fixture(c["input"]));
-  const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c["expected"])));
+  const testing::FixtureCase& c = GetParam();
+  const Model model = Model::load(testing::fixture(c.weights), Device::host());
+  ASSERT_EQ(model.num_classes(), c.num_classes);
+  NpyArray input = read_npy(testing::fixture(c.input));
+  const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c.expected)));
 
   Tensor x = Tensor::borrow(input.bytes.data(), Device::host(), DType::F32, input.shape, Layout::NCHW);
   ExecutionContext context = model.create_context();
@@ -25,21 +25,13 @@ TEST_P(ForwardFixture, HostFp32MatchesTheReference) {
   ASSERT_EQ(y.numel(), int64_t(expected.size()));
   const std::vector<float> logits(static_cast<const float*>(y.data()), static_cast<const float*>(y.data()) + y.numel());
 
-  const double reference_max = c["max_abs_reference"].get<double>();
   const double error = testing::max_abs_difference(logits, expected);
   RecordProperty("max_abs_error", std::to_string(error));
-  EXPECT_LE(error, 1e-4 * reference_max + 1e-6) << c["name"] << ": max |logits - reference| = " << error;
+  EXPECT_LE(error, 1e-4 * c.max_abs_reference + 1e-6) << c.name << ": max |logits - reference| = " << error;
 }
 
-std::vector<nlohmann::json> cases() {
-  const nlohmann::json manifest = testing::manifest();
-  return std::vector<nlohmann::json>(manifest["cases"].begin(), manifest["cases"].end());
-}
-
-INSTANTIATE_TEST_SUITE_P(Fixtures, ForwardFixture, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<nlohmann::json>& info) {
-                           return info.param["name"].get<std::string>();
-                         });
+INSTANTIATE_TEST_SUITE_P(Fixtures, ForwardFixture, ::testing::ValuesIn(testing::fixture_cases()),
+                         [](const auto& info) { return testing::case_name(info.param); });
 
 }  // namespace
 }  // namespace ghostnet

@@ -38,42 +38,37 @@ struct PrecisionCase {
   double tolerance;  // times max |reference|
 };
 
-class GpuFixture : public ::testing::TestWithParam<std::tuple<nlohmann::json, PrecisionCase>> {};
+class GpuFixture : public ::testing::TestWithParam<std::tuple<testing::FixtureCase, PrecisionCase>> {};
 
 TEST_P(GpuFixture, MatchesTheReference) {
   GHOSTNET_REQUIRE_GPU();
   const auto& [c, p] = GetParam();
   ModelOptions options;
   options.precision = p.precision;
-  const Model model = Model::load(testing::fixture(c["weights"]), kGpu, options);
-  const NpyArray input = read_npy(testing::fixture(c["input"]));
-  const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c["expected"])));
+  const Model model = Model::load(testing::fixture(c.weights), kGpu, options);
+  const NpyArray input = read_npy(testing::fixture(c.input));
+  const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c.expected)));
   ExecutionContext context = model.create_context();
   const Tensor x = upload(input, Layout::NCHW);
   const std::vector<float> logits = download(context.forward(x));
 
-  const double bound = p.tolerance * c["max_abs_reference"].get<double>();
-  EXPECT_LE(testing::max_abs_difference(logits, expected), bound) << c["name"] << " " << precision_name(p.precision);
+  const double bound = p.tolerance * c.max_abs_reference;
+  EXPECT_LE(testing::max_abs_difference(logits, expected), bound) << c.name << " " << precision_name(p.precision);
   const int classes = model.num_classes();
-  if (c["top1_margin"].get<double>() > bound) {
+  if (c.top1_margin > bound) {
     for (std::size_t row = 0; row * classes < expected.size(); ++row) {
       EXPECT_EQ(argmax(&logits[row * classes], classes), argmax(&expected[row * classes], classes)) << "image " << row;
     }
   }
 }
 
-std::vector<nlohmann::json> cases() {
-  const nlohmann::json manifest = testing::manifest();
-  return std::vector<nlohmann::json>(manifest["cases"].begin(), manifest["cases"].end());
-}
-
 INSTANTIATE_TEST_SUITE_P(Fixtures, GpuFixture,
-                         ::testing::Combine(::testing::ValuesIn(cases()),
+                         ::testing::Combine(::testing::ValuesIn(testing::fixture_cases()),
                                             ::testing::Values(PrecisionCase{Precision::F32, 1e-3},
                                                               PrecisionCase{Precision::F16, 3e-2},
                                                               PrecisionCase{Precision::BF16, 3e-2})),
                          [](const auto& info) {
-                           return std::get<0>(info.param)["name"].template get<std::string>() + "_" +
+                           return testing::case_name(std::get<0>(info.param)) + "_" +
                                   precision_name(std::get<1>(info.param).precision);
                          });
 

@@ -3,21 +3,24 @@
 // then the data section the offsets point into.
 #include <algorithm>
 #include <cstring>
-#include <set>
-
-#include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "checkpoint/file_io.h"
 #include "checkpoint/internal.h"
+#include "checkpoint/json.h"
 
 namespace ghostnet {
 namespace {
 
-using json = nlohmann::json;
+using json::Value;
 
 // A header is an object of objects of arrays. Refusing anything deeper while parsing
 // keeps a hostile header from costing stack or memory in proportion to its nesting.
 constexpr int kMaxHeaderDepth = 3;
+
+// The safetensors library refuses headers over 100 MB; so do we, which bounds the memory
+// a hostile header can make the parser take.
+constexpr uint64_t kMaxHeaderBytes = 100000000;
 
 constexpr const char* kMetadataKey = "__metadata__";
 
@@ -33,13 +36,6 @@ const StoredType kAllTypes[] = {StoredType::F64, StoredType::F32, StoredType::F1
                                 StoredType::I64, StoredType::I32, StoredType::I16, StoredType::I8,
                                 StoredType::U8,  StoredType::Bool};
 
-// A JSON value for an error message, cut short so that a hostile header cannot make the
-// message as large as itself.
-std::string brief(const json& value) {
-  std::string text = value.dump();
-  return text.size() <= 40 ? text : text.substr(0, 40) + "...";
-}
-
 bool parse_dtype(const std::string& text, StoredType* type) {
   for (StoredType candidate : kAllTypes) {
     if (text == stored_type_name(candidate)) {
@@ -50,79 +46,62 @@ bool parse_dtype(const std::string& text, StoredType* type) {
   return false;
 }
 
-json parse_header(ByteSpan text, const std::string& file) {
-  // nlohmann keeps the last of repeated keys silently; a header that names a tensor
-  // twice is ambiguous, so the keys of every open object are tracked and repeats refused.
-  std::vector<std::set<std::string>> open_objects;
-  const auto guard = [&](int depth, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        if (depth >= kMaxHeaderDepth) {
-          fail_checkpoint(file, "safetensors header nests deeper than a safetensors header does (" +
-                                    std::to_string(kMaxHeaderDepth) + " levels)");
-        }
-        if (event == json::parse_event_t::object_start) open_objects.emplace_back();
-        break;
-      case json::parse_event_t::object_end: open_objects.pop_back(); break;
-      case json::parse_event_t::key:
-        if (!open_objects.back().insert(parsed.get<std::string>()).second) {
-          fail_checkpoint(file, "safetensors header repeats the key '" + parsed.get<std::string>() + "'");
-        }
-        break;
-      default: break;
-    }
-    return true;
-  };
-  // nlohmann's lexer takes a NUL byte for the end of its input, which would let bytes
-  // after one pass unread.
+Value parse_header(ByteSpan text, const std::string& file) {
+  // Some writers pad the header with NUL bytes instead of spaces: say so plainly.
   if (std::memchr(text.data, '\0', text.size) != nullptr) fail_checkpoint(file, "safetensors header holds a NUL byte");
   try {
-    return json::parse(text.data, text.data + text.size, guard);
-  } catch (const json::exception& e) {
-    fail_checkpoint(file, std::string("safetensors header is not valid JSON: ") + e.what());
+    return json::parse({reinterpret_cast<const char*>(text.data), text.size}, kMaxHeaderDepth);
+  } catch (const json::ParseError& e) {
+    switch (e.reason()) {
+      case json::ParseError::Reason::TooDeep:
+        fail_checkpoint(file, "safetensors header nests deeper than a safetensors header does (" +
+                                  std::to_string(kMaxHeaderDepth) + " levels)");
+      case json::ParseError::Reason::RepeatedKey:
+        fail_checkpoint(file, "safetensors header repeats the key '" + e.key() + "'");
+      default: fail_checkpoint(file, std::string("safetensors header is not valid JSON: ") + e.what());
+    }
   }
 }
 
-void check_metadata(const json& metadata, const std::string& file) {
+void check_metadata(const Value& metadata, const std::string& file) {
   if (!metadata.is_object()) fail_checkpoint(file, "safetensors '__metadata__' is not an object");
-  for (const auto& item : metadata.items()) {
-    if (!item.value().is_string()) {
-      fail_checkpoint(file, "safetensors '__metadata__' entry '" + item.key() + "' is not a string");
+  for (const Value::Member& item : metadata.members()) {
+    if (!item.second.is_string()) {
+      fail_checkpoint(file, "safetensors '__metadata__' entry '" + item.first + "' is not a string");
     }
   }
 }
 
 // Reads a JSON array of non-negative integers that fit int64.
-std::vector<int64_t> parse_integers(const json& value, const std::string& what, const std::string& file) {
+std::vector<int64_t> parse_integers(const Value& value, const std::string& what, const std::string& file) {
   if (!value.is_array()) fail_checkpoint(file, what + " is not an array");
   std::vector<int64_t> integers;
-  for (const json& item : value) {
-    if (!item.is_number_unsigned() || item.get<uint64_t>() > uint64_t(INT64_MAX)) {
-      fail_checkpoint(file, what + " holds " + brief(item) + ", not a non-negative integer");
+  for (const Value& item : value.items()) {
+    if (!item.is_unsigned_integer() || item.unsigned_integer() > uint64_t(INT64_MAX)) {
+      fail_checkpoint(file, what + " holds " + item.excerpt() + ", not a non-negative integer");
     }
-    integers.push_back(item.get<int64_t>());
+    integers.push_back(int64_t(item.unsigned_integer()));
   }
   return integers;
 }
 
-TensorEntry parse_entry(const std::string& name, const json& info, uint64_t data_size, const std::string& file) {
+TensorEntry parse_entry(const std::string& name, const Value& info, uint64_t data_size, const std::string& file) {
   const std::string where = "safetensors tensor '" + name + "'";
-  if (!info.is_object()) fail_checkpoint(file, where + " is described by " + brief(info) + ", not an object");
-  for (const auto& field : info.items()) {
-    if (field.key() != "dtype" && field.key() != "shape" && field.key() != "data_offsets") {
-      fail_checkpoint(file, where + " has an unknown field '" + field.key() + "'");
+  if (!info.is_object()) fail_checkpoint(file, where + " is described by " + info.excerpt() + ", not an object");
+  for (const Value::Member& field : info.members()) {
+    if (field.first != "dtype" && field.first != "shape" && field.first != "data_offsets") {
+      fail_checkpoint(file, where + " has an unknown field '" + field.first + "'");
     }
   }
-  if (!info.contains("dtype") || !info.contains("shape") || !info.contains("data_offsets")) {
+  if (!info.find("dtype") || !info.find("shape") || !info.find("data_offsets")) {
     fail_checkpoint(file, where + " needs the fields 'dtype', 'shape' and 'data_offsets'");
   }
 
   TensorEntry entry;
   entry.name = name;
-  const json& dtype = info.at("dtype");
-  if (!dtype.is_string() || !parse_dtype(dtype.get<std::string>(), &entry.type)) {
-    fail_checkpoint(file, where + " has dtype " + brief(dtype) +
+  const Value& dtype = info.at("dtype");
+  if (!dtype.is_string() || !parse_dtype(dtype.string(), &entry.type)) {
+    fail_checkpoint(file, where + " has dtype " + dtype.excerpt() +
                               ": expected one of F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL");
   }
   entry.shape = parse_integers(info.at("shape"), where + " shape", file);
@@ -186,17 +165,21 @@ Checkpoint parse_safetensors(ByteSpan file, const std::string& name, const Check
     fail_checkpoint(name, "truncated: the safetensors header length says " + std::to_string(header_size) +
                               " bytes, the file has " + std::to_string(file.size - 8) + " after the length");
   }
-  const json header = parse_header({file.data + 8, header_size}, name);
+  if (header_size > kMaxHeaderBytes) {
+    fail_checkpoint(name, "the safetensors header length says " + std::to_string(header_size) +
+                              " bytes, more than the format's limit of " + std::to_string(kMaxHeaderBytes));
+  }
+  const Value header = parse_header({file.data + 8, header_size}, name);
   if (!header.is_object()) fail_checkpoint(name, "safetensors header is not a JSON object");
 
   const uint64_t data_size = file.size - 8 - header_size;
   std::vector<TensorEntry> entries;
-  entries.reserve(header.size());
-  for (const auto& item : header.items()) {
-    if (item.key() == kMetadataKey) {
-      check_metadata(item.value(), name);
+  entries.reserve(header.members().size());
+  for (const Value::Member& item : header.members()) {
+    if (item.first == kMetadataKey) {
+      check_metadata(item.second, name);
     } else {
-      entries.push_back(parse_entry(item.key(), item.value(), data_size, name));
+      entries.push_back(parse_entry(item.first, item.second, data_size, name));
     }
   }
   std::vector<TensorEntry*> pointers;
@@ -223,6 +206,9 @@ namespace {
 
 void check_writable(const std::string& name, const StoredTensor& tensor) {
   if (name == kMetadataKey) fail(ErrorCode::InvalidArgument, "write_safetensors: '__metadata__' cannot name a tensor");
+  if (!json::is_valid_utf8(name)) {
+    fail(ErrorCode::InvalidArgument, "write_safetensors: a tensor name is not valid UTF-8");
+  }
   uint64_t numel = 0;
   uint64_t bytes = 0;
   if (!checked_numel(tensor.shape, &numel) || !checked_mul(numel, stored_type_size(tensor.type), &bytes) ||
@@ -247,22 +233,28 @@ void write_safetensors(const std::string& path, const StateDict& tensors) {
     return stored_type_size(a->second.type) > stored_type_size(b->second.type);
   });
 
-  json header = json::object();  // an std::map underneath: keys come out sorted
+  std::unordered_map<StateDict::const_pointer, uint64_t> begin_of;
   uint64_t offset = 0;
   for (StateDict::const_pointer item : order) {
-    const StoredTensor& tensor = item->second;
-    const uint64_t end = offset + tensor.bytes.size();
-    header[item->first] = {{"dtype", stored_type_name(tensor.type)},
-                           {"shape", tensor.shape},
-                           {"data_offsets", {offset, end}}};
-    offset = end;
+    begin_of[item] = offset;
+    offset += item->second.bytes.size();
   }
-  std::string text;
-  try {
-    text = header.dump();
-  } catch (const json::exception& e) {
-    fail(ErrorCode::InvalidArgument, std::string("write_safetensors: a tensor name is not valid UTF-8: ") + e.what());
+  // The header lists the tensors by name (a StateDict is sorted), each with its fields in
+  // sorted order, as json.dumps(..., sort_keys=True) would.
+  std::string text = "{";
+  for (const auto& item : tensors) {
+    const uint64_t begin = begin_of.at(&item);
+    if (text.size() > 1) text += ',';
+    text += json::quote(item.first) + ":{\"data_offsets\":[" + std::to_string(begin) + "," +
+            std::to_string(begin + item.second.bytes.size()) + "],\"dtype\":" +
+            json::quote(stored_type_name(item.second.type)) + ",\"shape\":[";
+    for (std::size_t d = 0; d < item.second.shape.size(); ++d) {
+      if (d > 0) text += ',';
+      text += std::to_string(item.second.shape[d]);
+    }
+    text += "]}";
   }
+  text += '}';
   // Padding the header to a multiple of 8 aligns the data section for readers that map it.
   text.append((8 - text.size() % 8) % 8, ' ');
 
