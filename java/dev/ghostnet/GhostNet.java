@@ -86,7 +86,7 @@ public final class GhostNet extends NativeResource {
     Tensor.requireNonNull(options, "options");
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_model_load(weights.toString(), NativeLibrary.kindCode(device), device.index(),
+    Status.check(NativeApi.gn_model_load(weights.toString(), device.kind().code(), device.index(),
         options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(),
         options.maxTensorBytes(), options.maxCheckpointBytes(), out));
     return new GhostNet(out[0], device, options.precision());
@@ -101,7 +101,7 @@ public final class GhostNet extends NativeResource {
     Tensor.requireNonNull(options, "options");
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_model_random(width, numClasses, seed, NativeLibrary.kindCode(device), device.index(),
+    Status.check(NativeApi.gn_model_random(width, numClasses, seed, device.kind().code(), device.index(),
         options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(), out));
     return new GhostNet(out[0], device, options.precision());
   }

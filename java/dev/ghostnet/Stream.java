@@ -26,7 +26,7 @@ public final class Stream extends NativeResource {
     requireDevice(device);
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_stream_create(NativeLibrary.kindCode(device), device.index(), out));
+    Status.check(NativeApi.gn_stream_create(device.kind().code(), device.index(), out));
     return new Stream(out[0], device, true);
   }
 
@@ -35,7 +35,7 @@ public final class Stream extends NativeResource {
     requireDevice(device);
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_stream_wrap(cudaStreamHandle, NativeLibrary.kindCode(device), device.index(), out));
+    Status.check(NativeApi.gn_stream_wrap(cudaStreamHandle, device.kind().code(), device.index(), out));
     return new Stream(out[0], device, false);
   }
 

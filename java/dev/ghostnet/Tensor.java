@@ -51,7 +51,7 @@ public final class Tensor extends NativeResource {
     byteSize(dtype, shape); // refuses a byte size that overflows before native code sees it
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_tensor_allocate(NativeLibrary.kindCode(device), device.index(), dtype.code(),
+    Status.check(NativeApi.gn_tensor_allocate(device.kind().code(), device.index(), dtype.code(),
         shape.layout().code(), shape.rank(), shape.dims(), pinned ? 1 : 0, out));
     return new Tensor(out[0], device, dtype, shape, true, null);
   }
@@ -127,7 +127,7 @@ public final class Tensor extends NativeResource {
     requireNonNull(device, "device");
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_tensor_wrap(address, NativeLibrary.kindCode(device), device.index(), dtype.code(),
+    Status.check(NativeApi.gn_tensor_wrap(address, device.kind().code(), device.index(), dtype.code(),
         shape.layout().code(), shape.rank(), shape.dims(), out));
     return new Tensor(out[0], device, dtype, shape, false, keepAlive);
   }
@@ -144,17 +144,17 @@ public final class Tensor extends NativeResource {
       Status.check(status);
     }
     long[] d = java.util.Arrays.copyOf(dims, rank[0]);
-    Layout l = Layout.values()[layout[0]];
+    Layout l = Layout.fromCode(layout[0]);
     Shape shape = l == Layout.NCHW ? Shape.nchw(d[0], d[1], d[2], d[3])
         : l == Layout.NHWC ? Shape.nhwc(d[0], d[1], d[2], d[3]) : Shape.of(d);
-    return new Tensor(handle, device, DType.values()[dtype[0]], shape, true, null);
+    return new Tensor(handle, device, DType.fromCode(dtype[0]), shape, true, null);
   }
 
   /** Frees memory that {@link #release()} handed out from a tensor on {@code device}. */
   public static void free(Device device, long address) {
     requireNonNull(device, "device");
     NativeLibrary.ensureLoaded();
-    Status.check(NativeApi.gn_memory_free(NativeLibrary.kindCode(device), device.index(), address));
+    Status.check(NativeApi.gn_memory_free(device.kind().code(), device.index(), address));
   }
 
   public Device device() {

@@ -137,7 +137,7 @@ class ValidationTest {
     // adopted as cuda:0. The model must refuse it by its device alone, in Java.
     NativeLibrary.ensureLoaded();
     long[] handle = new long[1];
-    Status.check(NativeApi.gn_tensor_allocate(0, 0, DType.F32.code(), Layout.NCHW.code(), 4, IMAGE.dims(), 0, handle));
+    Status.check(NativeApi.gn_tensor_allocate(Device.Kind.HOST.code(), 0, DType.F32.code(), Layout.NCHW.code(), 4, IMAGE.dims(), 0, handle));
     try (GhostNet model = smallModel(); ExecutionContext context = model.newContext();
         Tensor elsewhere = Tensor.adoptNative(handle[0], Device.cuda(0));
         Tensor y = Tensor.allocate(Device.CPU, DType.F32, Shape.of(1, model.numClasses()))) {
