@@ -2,7 +2,6 @@ package dev.ghostnet;
 
 import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
-import dev.ghostnet.internal.NativeResource;
 import dev.ghostnet.internal.Status;
 import java.nio.file.Path;
 
@@ -130,14 +129,14 @@ public final class GhostNet extends NativeResource {
     }
     long h = enter();
     try {
-      long s = stream == null ? 0 : stream.enterHandle();
+      long s = stream == null ? 0 : stream.enter();
       try {
         long[] out = new long[1];
         Status.check(NativeApi.gn_context_create(h, s, out));
         return new ExecutionContext(out[0], this, stream);
       } finally {
         if (stream != null) {
-          stream.exitHandle();
+          stream.exit();
         }
       }
     } finally {
@@ -146,7 +145,7 @@ public final class GhostNet extends NativeResource {
   }
 
   @Override
-  protected String name() {
+  String name() {
     return description;
   }
 

@@ -2,7 +2,6 @@ package dev.ghostnet;
 
 import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
-import dev.ghostnet.internal.NativeResource;
 import dev.ghostnet.internal.Status;
 import org.bytedeco.cuda.cudart.CUstream_st;
 
@@ -81,15 +80,6 @@ public final class Stream extends NativeResource {
     }
   }
 
-  /** The native handle for a call made while the caller holds this stream entered. */
-  long enterHandle() {
-    return enter();
-  }
-
-  void exitHandle() {
-    exit();
-  }
-
   private static void requireDevice(Device device) {
     if (device == null) {
       throw new InvalidArgumentException("device is null");
@@ -97,7 +87,7 @@ public final class Stream extends NativeResource {
   }
 
   @Override
-  protected String name() {
+  String name() {
     return (owner ? "stream" : "borrowed stream") + " on " + device;
   }
 }

@@ -2,7 +2,6 @@ package dev.ghostnet;
 
 import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
-import dev.ghostnet.internal.NativeResource;
 import dev.ghostnet.internal.Status;
 import java.nio.ByteBuffer;
 import org.bytedeco.javacpp.Pointer;
@@ -241,12 +240,12 @@ public final class Tensor extends NativeResource {
     try {
       long d = dst.enter();
       try {
-        long st = stream == null ? 0 : stream.enterHandle();
+        long st = stream == null ? 0 : stream.enter();
         try {
           Status.check(NativeApi.gn_tensor_copy(s, d, st));
         } finally {
           if (stream != null) {
-            stream.exitHandle();
+            stream.exit();
           }
         }
       } finally {
@@ -351,15 +350,6 @@ public final class Tensor extends NativeResource {
     }
   }
 
-  /** The native handle for a call made by this package while the caller holds it entered. */
-  long enterHandle() {
-    return enter();
-  }
-
-  void exitHandle() {
-    exit();
-  }
-
   private static long byteSize(DType dtype, Shape shape) {
     try {
       return Math.multiplyExact(shape.numel(), dtype.byteSize());
@@ -379,7 +369,7 @@ public final class Tensor extends NativeResource {
   }
 
   @Override
-  protected String name() {
+  String name() {
     return describe(owner, dtype, shape, device);
   }
 
