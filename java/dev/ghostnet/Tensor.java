@@ -3,7 +3,10 @@ package dev.ghostnet;
 import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
 import dev.ghostnet.internal.Status;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -70,26 +73,70 @@ public final class Tensor extends NativeResource {
 
   /**
    * Borrows the memory of a direct, writable buffer from its position on; the buffer stays
-   * reachable while the tensor is open and is left intact by close.
+   * reachable while the tensor is open and is left intact by close. For F32, F16 and BF16 the
+   * buffer must be in the native byte order ({@code buffer.order(ByteOrder.nativeOrder())}, set
+   * before writing to it), which is how the library reads the elements; a direct buffer starts in
+   * big-endian order, so one left as it is would be read as other numbers, and is refused.
    */
   public static Tensor wrap(ByteBuffer buffer, DType dtype, Shape shape) {
     requireNonNull(buffer, "buffer");
     requireNonNull(dtype, "dtype");
     requireNonNull(shape, "shape");
-    if (!buffer.isDirect()) {
-      throw new InvalidArgumentException(
-          "a heap ByteBuffer cannot be wrapped: use ByteBuffer.allocateDirect, or Tensor.allocate and copy");
-    }
-    if (buffer.isReadOnly()) {
-      throw new InvalidArgumentException("a read-only ByteBuffer cannot be wrapped: a tensor's memory is writable");
-    }
+    requireWrappable(buffer, "ByteBuffer");
     long needed = byteSize(dtype, shape);
     if (buffer.remaining() < needed) {
       throw new InvalidArgumentException("the buffer is too small: " + dtype + " " + shape + " needs " + needed
           + " bytes, the buffer has " + buffer.remaining() + " remaining");
     }
-    long address = NativeApi.addressOf(new Pointer(buffer));
-    return wrap(address, Device.CPU, dtype, shape, buffer);
+    if (dtype.byteSize() > 1) {
+      requireNativeOrder(buffer.order(), dtype);
+    }
+    return wrap(addressAtPosition(buffer), Device.CPU, dtype, shape, buffer);
+  }
+
+  /**
+   * Borrows the memory of a direct, writable float buffer from its position on, as an F32 tensor;
+   * the buffer stays reachable while the tensor is open and is left intact by close. The buffer
+   * must be in the native byte order (a view of a direct {@code ByteBuffer} made after
+   * {@code order(ByteOrder.nativeOrder())}).
+   */
+  public static Tensor wrap(FloatBuffer buffer, Shape shape) {
+    requireNonNull(buffer, "buffer");
+    requireNonNull(shape, "shape");
+    requireWrappable(buffer, "FloatBuffer");
+    byteSize(DType.F32, shape);
+    if (buffer.remaining() < shape.numel()) {
+      throw new InvalidArgumentException("the buffer is too small: F32 " + shape + " needs " + shape.numel()
+          + " floats, the buffer has " + buffer.remaining() + " remaining");
+    }
+    requireNativeOrder(buffer.order(), DType.F32);
+    return wrap(addressAtPosition(buffer), Device.CPU, DType.F32, shape, buffer);
+  }
+
+  /**
+   * The address of a direct buffer's element at its position. JavaCPP's Pointer(Buffer) counts a
+   * position in bytes whatever the element size, so it is given a slice that starts there.
+   */
+  private static long addressAtPosition(Buffer buffer) {
+    return NativeApi.addressOf(new Pointer(buffer.slice()));
+  }
+
+  private static void requireWrappable(Buffer buffer, String type) {
+    if (!buffer.isDirect()) {
+      throw new InvalidArgumentException("a heap " + type + " cannot be wrapped: use a direct buffer "
+          + "(ByteBuffer.allocateDirect), or Tensor.allocate and copy");
+    }
+    if (buffer.isReadOnly()) {
+      throw new InvalidArgumentException("a read-only " + type + " cannot be wrapped: a tensor's memory is writable");
+    }
+  }
+
+  private static void requireNativeOrder(ByteOrder order, DType dtype) {
+    if (order != ByteOrder.nativeOrder()) {
+      throw new InvalidArgumentException("the buffer is in " + order + " byte order, but " + dtype + " elements are "
+          + "read in the native order, " + ByteOrder.nativeOrder() + ": call buffer.order(ByteOrder.nativeOrder()) "
+          + "before writing to it");
+    }
   }
 
   /**
@@ -288,6 +335,39 @@ public final class Tensor extends NativeResource {
           name() + " has " + shape.numel() + " elements, the array has " + values.length);
     }
     write(buffer -> buffer.asFloatBuffer().put(values));
+  }
+
+  /**
+   * Overwrites this F32 tensor with the buffer's remaining floats, which must be at least as many
+   * as the tensor's elements (copied to the device when needed). The buffer may be of any kind and
+   * byte order; its position is left as it was.
+   */
+  public void copyFrom(FloatBuffer values) {
+    requireNonNull(values, "values");
+    requireDType(DType.F32);
+    requireRemaining(values);
+    write(buffer -> buffer.asFloatBuffer().put(values.duplicate().limit(values.position() + (int) shape.numel())));
+  }
+
+  /**
+   * Copies this F32 tensor into the buffer from its position on (copied from the device when
+   * needed); the buffer must have room for every element. Its position is left as it was.
+   */
+  public void copyTo(FloatBuffer destination) {
+    requireNonNull(destination, "destination buffer");
+    requireDType(DType.F32);
+    if (destination.isReadOnly()) {
+      throw new InvalidArgumentException("the destination buffer is read-only");
+    }
+    requireRemaining(destination);
+    read(buffer -> destination.duplicate().put(buffer.asFloatBuffer()));
+  }
+
+  private void requireRemaining(FloatBuffer buffer) {
+    if (buffer.remaining() < shape.numel()) {
+      throw new InvalidArgumentException(
+          name() + " has " + shape.numel() + " elements, the buffer has " + buffer.remaining() + " remaining");
+    }
   }
 
   /** Overwrites this tensor with raw bytes (copied to the device when needed). */

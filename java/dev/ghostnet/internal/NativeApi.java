@@ -84,7 +84,7 @@ public final class NativeApi {
 
   /** A direct buffer over {@code size} bytes of host memory at {@code address}; it owns nothing. */
   public static ByteBuffer hostView(long address, long size) {
-    return pointerAt(address, size).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    return pointerAt(address, size).asByteBuffer().order(ByteOrder.nativeOrder());
   }
 
   /** A JavaCPP pointer to {@code size} bytes at {@code address}; it owns nothing. */

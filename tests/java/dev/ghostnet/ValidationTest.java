@@ -7,6 +7,8 @@ import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
 import dev.ghostnet.internal.Status;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.javacpp.FloatPointer;
@@ -49,7 +51,10 @@ class ValidationTest {
           new Call("pointer is null", () -> Tensor.wrap((Pointer) null, Device.CPU, DType.F32, IMAGE)),
           new Call("values is null", () -> Tensor.fromFloats(null, IMAGE)),
           new Call("source tensor is null", () -> x.copyFrom((Tensor) null)),
-          new Call("destination tensor is null", () -> x.copyTo(null)),
+          new Call("destination tensor is null", () -> x.copyTo((Tensor) null)),
+          new Call("buffer is null", () -> Tensor.wrap((FloatBuffer) null, IMAGE)),
+          new Call("values is null", () -> x.copyFrom((FloatBuffer) null)),
+          new Call("destination buffer is null", () -> x.copyTo((FloatBuffer) null)),
           new Call("stream is null", () -> x.copyFrom(x, null)),
           new Call("bytes is null", () -> x.copyFrom((byte[]) null)),
           new Call("input tensor is null", () -> context.forward(null)),
@@ -105,7 +110,8 @@ class ValidationTest {
       } finally {
         Tensor.free(Device.CPU, address);
       }
-      try (Tensor borrowed = Tensor.wrap(ByteBuffer.allocateDirect(4 * 192), DType.F32, IMAGE)) {
+      try (Tensor borrowed = Tensor.wrap(ByteBuffer.allocateDirect(4 * 192).order(ByteOrder.nativeOrder()), DType.F32,
+          IMAGE)) {
         expectMessage(InvalidArgumentException.class, borrowed::release, "borrowed tensor F32 NCHW [1, 3, 8, 8] on cpu is borrowed");
       }
     }
