@@ -3,6 +3,7 @@ package dev.ghostnet;
 import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
 import dev.ghostnet.internal.Status;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Checkpoint files themselves, apart from loading a model from them. */
@@ -16,7 +17,21 @@ public final class Checkpoints {
   public static void convertToSafetensors(Path input, Path output) {
     Tensor.requireNonNull(input, "input path");
     Tensor.requireNonNull(output, "output path");
+    requireFile(input);
     NativeLibrary.ensureLoaded();
     Status.check(NativeApi.gn_checkpoint_convert(input.toString(), output.toString()));
+  }
+
+  /**
+   * Refuses a checkpoint path that names no readable regular file with a {@link
+   * CheckpointException}, as for any file that cannot be loaded.
+   */
+  static void requireFile(Path checkpoint) {
+    String problem = !Files.exists(checkpoint) ? "no such file"
+        : !Files.isRegularFile(checkpoint) ? "not a regular file"
+        : !Files.isReadable(checkpoint) ? "permission denied" : null;
+    if (problem != null) {
+      throw new CheckpointException("cannot read the checkpoint '" + checkpoint + "': " + problem);
+    }
   }
 }

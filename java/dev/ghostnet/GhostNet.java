@@ -83,6 +83,7 @@ public final class GhostNet extends NativeResource {
     Tensor.requireNonNull(weights, "weights path");
     Tensor.requireNonNull(device, "device");
     Tensor.requireNonNull(options, "options");
+    Checkpoints.requireFile(weights);
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
     Status.check(NativeApi.gn_model_load(weights.toString(), device.kind().code(), device.index(),

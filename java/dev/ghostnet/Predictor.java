@@ -11,11 +11,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -112,7 +110,7 @@ public final class Predictor implements AutoCloseable {
 
   /** A builder for a predictor of the model in {@code weights} (any supported checkpoint). */
   public static Builder builder(Path weights) {
-    Objects.requireNonNull(weights, "weights");
+    Tensor.requireNonNull(weights, "weights path");
     return new Builder(weights);
   }
 
@@ -437,7 +435,7 @@ public final class Predictor implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new CompletionException("interrupted while closing the predictor", e);
+        throw new GhostNetException("interrupted while closing the predictor", e);
       } finally {
         models.forEach(GhostNet::close);
       }

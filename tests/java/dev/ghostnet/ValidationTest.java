@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
 import dev.ghostnet.internal.Status;
+import dev.ghostnet.image.ImageDecoder;
+import dev.ghostnet.image.ImagePreprocessor;
+import dev.ghostnet.image.Labels;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -69,7 +73,14 @@ class ValidationTest {
           new Call("device is null", () -> Stream.create(null)),
           new Call("stream is null", () -> Stream.wrap((CUstream_st) null, Device.CPU)),
           new Call("dims is null", () -> Shape.of((long[]) null)),
-          new Call("unknown device 'null'", () -> Device.parse(null)));
+          new Call("unknown device 'null'", () -> Device.parse(null)),
+          new Call("weights path is null", () -> Predictor.builder((Path) null)),
+          new Call("input path is null", () -> Checkpoints.convertToSafetensors(null, Path.of("out.safetensors"))),
+          new Call("leak listener is null", () -> LeakDetector.addListener(null)),
+          new Call("the labels file is null", () -> Labels.read(null)),
+          new Call("the image path is null", () -> ImageDecoder.decode((Path) null)),
+          new Call("the image path is null", () -> new ImagePreprocessor().preprocess((Path) null)),
+          new Call("the input stream is null", () -> ImageDecoder.decode((InputStream) null, "stream")));
       for (Call call : calls) {
         expectMessage(InvalidArgumentException.class, call.call(), call.fragment());
       }
@@ -196,6 +207,8 @@ class ValidationTest {
     expectMessage(InvalidArgumentException.class, () -> Shape.of(1L << 40, 1L << 40), "has too many elements");
     expectMessage(InvalidArgumentException.class, () -> Shape.of(new long[9]), "at most 8 dimensions");
     expectMessage(InvalidArgumentException.class, () -> Shape.of(1, 2, 3).batch(), "not an image layout");
+    expectMessage(InvalidArgumentException.class, () -> Shape.of(1, 2).dim(2), "shape [1, 2] has no dimension 2: its rank is 2");
+    expectMessage(InvalidArgumentException.class, () -> Shape.of(1, 2).dim(-1), "has no dimension -1");
     // Element counts that fit a long, byte sizes that do not.
     Shape huge = Shape.of(1L << 62);
     expectMessage(InvalidArgumentException.class, () -> Tensor.allocate(Device.CPU, DType.F32, huge),
