@@ -10,8 +10,9 @@ import java.nio.file.Path;
  * through {@link ExecutionContext}s, one per thread ({@link #newContext()}).
  *
  * <p>Loads safetensors (F32, F16, BF16) and PyTorch checkpoints (zip and legacy formats; a
- * state_dict directly or under "state_dict", "model" or "state_dict_ema"; with or without
- * DataParallel's "module." prefix). A PyTorch file is parsed, never executed.
+ * state_dict directly or under "state_dict_ema", "model_ema", "state_dict" or "model", tried in
+ * that order as timm does; with or without DataParallel's "module." prefix). A PyTorch file is
+ * parsed, never executed.
  */
 public final class GhostNet extends NativeResource {
   private final Device device;

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Whatever the Java API receives is checked before it reaches native code (issue 6, item 6):
- * each case below gets a typed exception whose message names what is wrong.
+ * Whatever the Java API receives is checked before it reaches native code, so that a mistake is
+ * reported where it was made, never as a crash: each case below gets a typed exception whose
+ * message names what is wrong.
  */
 class ValidationTest {
   static final Shape IMAGE = Shape.nchw(1, 3, 8, 8);
