@@ -1,25 +1,19 @@
 package dev.ghostnet;
 
-import dev.ghostnet.image.Classification;
 import dev.ghostnet.image.ImagePreprocessor;
 import dev.ghostnet.image.Labels;
 import dev.ghostnet.image.PreprocessOptions;
 import dev.ghostnet.image.RgbImage;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -49,92 +43,88 @@ public final class Predictor implements AutoCloseable {
     REJECT
   }
 
-  private final Builder config;
+  private final List<GhostNet> models;
+  private final boolean ownsModels;
   private final ImagePreprocessor preprocessor;
-  private final Semaphore capacity;
-  private final BlockingQueue<Request> ready = new LinkedBlockingQueue<>();
+  private final PredictorStats stats = new PredictorStats();
+  private final RequestQueue queue;
   private final ExecutorService decoders;
-  private final List<GhostNet> models = new ArrayList<>();
   private final List<Thread> workers = new ArrayList<>();
-  private final Stats stats = new Stats();
   private final Object lifecycle = new Object();
-  private volatile boolean closed;
-  private volatile boolean draining;
+  private boolean closed;
 
-  private static final class Request {
-    final String source;
-    final Supplier<byte[]> decode; // the preprocessed image
-    final CompletableFuture<Prediction> result = new CompletableFuture<>();
-    final long submitted = System.nanoTime();
-    byte[] pixels;
-    long readyAt;
-
-    Request(String source, Supplier<byte[]> decode) {
-      this.source = source;
-      this.decode = decode;
-    }
-  }
-
-  private Predictor(Builder config) {
-    this.config = config;
-    this.preprocessor = new ImagePreprocessor(config.preprocess);
-    this.capacity = new Semaphore(config.queueCapacity);
+  /** Starts the workers, and returns once each has its context and buffers (or throws why not). */
+  private Predictor(PredictorConfig config, List<GhostNet> models, boolean ownsModels) {
+    this.models = models;
+    this.ownsModels = ownsModels;
+    this.preprocessor = new ImagePreprocessor(config.preprocess());
+    this.queue = new RequestQueue(config.queueCapacity(), config.overflow(), stats);
     AtomicInteger decoderNumber = new AtomicInteger();
-    this.decoders = Executors.newFixedThreadPool(config.decodeThreads, r -> {
+    this.decoders = Executors.newFixedThreadPool(config.decodeThreads(), r -> {
       Thread t = new Thread(r, "ghostnet-decode-" + decoderNumber.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
+    List<PredictorWorker> starting = new ArrayList<>();
+    for (GhostNet model : models) {
+      for (int c = 0; c < config.contextsPerDevice(); c++) {
+        PredictorWorker worker = new PredictorWorker(model, config, queue, stats);
+        Thread thread = new Thread(worker, "ghostnet-" + model.device() + "-context-" + c);
+        thread.setDaemon(true);
+        thread.start();
+        starting.add(worker);
+        workers.add(thread);
+      }
+    }
     try {
-      for (Device device : config.devices) {
-        GhostNet model = config.weights != null ? GhostNet.load(config.weights, device, config.options)
-            : GhostNet.random(1.0, 1000, 0, device, config.options);
-        models.add(model);
-        for (int c = 0; c < config.contextsPerDevice; c++) {
-          Worker worker = new Worker(model);
-          Thread thread = new Thread(worker, "ghostnet-" + device + "-context-" + c);
-          thread.setDaemon(true);
-          workers.add(thread);
-        }
-      }
-      if (!config.labelsSet && models.get(0).numClasses() == 1000) {
-        config.labels = Labels.imagenet();
-      }
+      starting.forEach(PredictorWorker::awaitStarted);
     } catch (RuntimeException e) {
-      models.forEach(GhostNet::close);
-      decoders.shutdownNow();
+      stopWorkers();
       throw e;
     }
-    workers.forEach(Thread::start);
   }
 
-  /** A builder for a predictor of the model in {@code weights} (any supported checkpoint). */
+  /** A builder for a predictor that loads the model in {@code weights} (any supported checkpoint). */
   public static Builder builder(Path weights) {
     Tensor.requireNonNull(weights, "weights path");
-    return new Builder(weights);
+    return new Builder(weights, null);
   }
 
-  /** A builder for GhostNet 1.0x with random weights: for benchmarks and tests. */
-  public static Builder builderWithRandomWeights() {
-    return new Builder(null);
+  /**
+   * A builder for a predictor that runs {@code model}, already loaded, on its device and with the
+   * options it was loaded with. The predictor does not close the model; once built, it keeps the
+   * weights it needs alive, so the model may be closed before the predictor.
+   */
+  public static Builder builder(GhostNet model) {
+    Tensor.requireNonNull(model, "model");
+    return new Builder(null, model);
   }
 
   /** Classifies an image file (JPEG or PNG); the future completes when the answer is ready. */
   public CompletableFuture<Prediction> submit(Path image) {
     Tensor.requireNonNull(image, "image path");
-    return submit(new Request(image.toString(), () -> preprocessor.preprocess(image)));
+    return submit(image.toString(), () -> preprocessor.preprocess(image));
   }
 
   /** Classifies an encoded JPEG or PNG held in memory; {@code name} names it in results and errors. */
   public CompletableFuture<Prediction> submit(byte[] encoded, String name) {
     Tensor.requireNonNull(encoded, "encoded image");
-    return submit(new Request(String.valueOf(name), () -> preprocessor.preprocess(encoded, name)));
+    return submit(String.valueOf(name), () -> preprocessor.preprocess(encoded, name));
   }
 
-  /** Classifies a decoded image. */
+  /** Classifies a decoded image; its pixels must not change until the future completes. */
   public CompletableFuture<Prediction> submit(RgbImage image, String name) {
     Tensor.requireNonNull(image, "image");
-    return submit(new Request(String.valueOf(name), () -> preprocessor.preprocess(image)));
+    return submit(String.valueOf(name), () -> preprocessor.preprocess(image));
+  }
+
+  /**
+   * Classifies an image the JDK holds, with the pixels {@link RgbImage#from} gives; it must not
+   * change until the future completes.
+   */
+  public CompletableFuture<Prediction> submit(BufferedImage image, String name) {
+    Tensor.requireNonNull(image, "image");
+    return submit(String.valueOf(name), () -> preprocessor.preprocess(RgbImage.from(image)));
   }
 
   /** Classifies an image file and waits for the answer. */
@@ -145,6 +135,16 @@ public final class Predictor implements AutoCloseable {
   /** Classifies an encoded image and waits for the answer. */
   public Prediction predict(byte[] encoded, String name) {
     return await(submit(encoded, name));
+  }
+
+  /** Classifies a decoded image and waits for the answer. */
+  public Prediction predict(RgbImage image, String name) {
+    return await(submit(image, name));
+  }
+
+  /** Classifies an image the JDK holds and waits for the answer. */
+  public Prediction predict(BufferedImage image, String name) {
+    return await(submit(image, name));
   }
 
   private static Prediction await(CompletableFuture<Prediction> future) {
@@ -159,243 +159,27 @@ public final class Predictor implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<Prediction> submit(Request request) {
-    admit();
+  private CompletableFuture<Prediction> submit(String source, Supplier<byte[]> preprocess) {
+    PredictionRequest request = new PredictionRequest(source, preprocess);
+    queue.admit();
     try {
       decoders.execute(() -> decode(request));
     } catch (RejectedExecutionException e) {
-      capacity.release();
-      throw new IllegalStateException("the predictor is closed");
+      queue.withdraw();
+      queue.requireOpen();
+      throw e;
     }
     return request.result;
   }
 
-  /** Takes a place in the queue, blocking or refusing as configured. */
-  private void admit() {
-    if (closed) {
-      throw new IllegalStateException("the predictor is closed");
-    }
-    if (config.overflow == Overflow.REJECT) {
-      if (!capacity.tryAcquire()) {
-        throw new RejectedExecutionException(
-            "the predictor's queue is full: " + config.queueCapacity + " requests are in flight");
-      }
+  private void decode(PredictionRequest request) {
+    try {
+      request.pixels = request.preprocess.get();
+    } catch (RuntimeException e) {
+      queue.finish(request, null, e);
       return;
     }
-    try {
-      while (!capacity.tryAcquire(50, TimeUnit.MILLISECONDS)) {
-        if (closed) {
-          throw new IllegalStateException("the predictor is closed");
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RejectedExecutionException("interrupted while waiting for space in the predictor's queue", e);
-    }
-  }
-
-  private void decode(Request request) {
-    try {
-      request.pixels = request.decode.get();
-      request.readyAt = System.nanoTime();
-      ready.add(request);
-    } catch (RuntimeException e) {
-      finish(request, null, e);
-    }
-  }
-
-  /** Answers a request; its counters are updated first, so metrics() already includes it. */
-  private void finish(Request request, Prediction prediction, Throwable error) {
-    stats.answered(error == null, System.nanoTime() - request.submitted);
-    capacity.release();
-    if (error == null) {
-      request.result.complete(prediction);
-    } else {
-      request.result.completeExceptionally(error);
-    }
-  }
-
-  /** Runs batches on one execution context until the predictor is closed and drained. */
-  private final class Worker implements Runnable {
-    private final GhostNet model;
-
-    Worker(GhostNet model) {
-      this.model = model;
-    }
-
-    @Override
-    public void run() {
-      try (Stream stream = Stream.create(model.device());
-          ExecutionContext context = model.newContext(stream);
-          Batches batches = new Batches(model, stream, config.preprocess.crop(), config.maxBatchSize)) {
-        List<Request> batch = new ArrayList<>(config.maxBatchSize);
-        while (nextBatch(batch)) {
-          stats.batch(batch, System.nanoTime());
-          try {
-            float[] out = batches.run(context, batch);
-            int classes = model.numClasses();
-            for (int i = 0; i < batch.size(); i++) {
-              Request r = batch.get(i);
-              float[] row = Arrays.copyOfRange(out, i * classes, (i + 1) * classes);
-              finish(r, new Prediction(r.source, row, Classification.topK(row, config.topK, config.labels)), null);
-            }
-          } catch (RuntimeException e) {
-            batch.forEach(r -> finish(r, null, e));
-          }
-          batch.clear();
-        }
-      }
-    }
-
-    /** Waits for a first request, then gathers more until the batch is full or the delay passes. */
-    private boolean nextBatch(List<Request> batch) {
-      try {
-        Request first = null;
-        while (first == null) {
-          first = ready.poll(20, TimeUnit.MILLISECONDS);
-          if (first == null && draining) {
-            return false;
-          }
-        }
-        batch.add(first);
-        long deadline = System.nanoTime() + config.maxQueueDelay.toNanos();
-        while (batch.size() < config.maxBatchSize) {
-          Request next = ready.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-          if (next == null) {
-            break;
-          }
-          batch.add(next);
-        }
-        return true;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return !batch.isEmpty();
-      }
-    }
-  }
-
-  /**
-   * One context's batch buffers. Batches run at power-of-two sizes (the rest of the batch is
-   * whatever the buffer held: those rows' results are ignored), so a context plans, and on GPUs
-   * captures, a handful of shapes rather than one per batch size. Copies are ordered on the
-   * context's stream, so another context's compute overlaps them.
-   */
-  private static final class Batches implements AutoCloseable {
-    private final Device device;
-    private final Stream stream;
-    private final int crop;
-    private final int classes;
-    private final Tensor images;  // pinned host memory for the largest batch
-    private final Tensor logits;  // pinned host memory for its result
-    private final Map<Integer, Tensor[]> bySize = new TreeMap<>(); // host in, device in, device out, host out
-
-    Batches(GhostNet model, Stream stream, int crop, int maxBatch) {
-      this.device = model.device();
-      this.stream = stream;
-      this.crop = crop;
-      this.classes = model.numClasses();
-      this.images = Tensor.allocatePinned(DType.U8, Shape.nhwc(maxBatch, crop, crop, 3));
-      this.logits = Tensor.allocatePinned(DType.F32, Shape.of(maxBatch, classes));
-    }
-
-    /** The smallest power of two that holds {@code count} images, at most {@code max}. */
-    static int size(int count, int max) {
-      int size = 1;
-      while (size < count) {
-        size <<= 1;
-      }
-      return Math.min(size, max);
-    }
-
-    float[] run(ExecutionContext context, List<Request> batch) {
-      int imageBytes = batch.get(0).pixels.length;
-      for (int i = 0; i < batch.size(); i++) {
-        images.write((long) i * imageBytes, batch.get(i).pixels);
-      }
-      Tensor[] t = bySize.computeIfAbsent(size(batch.size(), (int) images.shape().dim(0)), this::tensors);
-      if (device.isCuda()) {
-        t[1].copyFrom(t[0], stream);
-        context.enqueue(t[1], t[2]);
-        t[3].copyFrom(t[2], stream);
-        stream.synchronize();
-      } else {
-        context.forward(t[0], t[3]);
-      }
-      return t[3].toFloatArray();
-    }
-
-    private Tensor[] tensors(int size) {
-      Tensor hostIn = Tensor.wrapAddress(images.address(), Device.CPU, DType.U8, Shape.nhwc(size, crop, crop, 3));
-      Tensor hostOut = Tensor.wrapAddress(logits.address(), Device.CPU, DType.F32, Shape.of(size, classes));
-      if (!device.isCuda()) {
-        return new Tensor[] {hostIn, null, null, hostOut};
-      }
-      return new Tensor[] {hostIn, Tensor.allocate(device, DType.U8, hostIn.shape()),
-          Tensor.allocate(device, DType.F32, hostOut.shape()), hostOut};
-    }
-
-    @Override
-    public void close() {
-      for (Tensor[] t : bySize.values()) {
-        for (Tensor tensor : t) {
-          if (tensor != null) {
-            tensor.close();
-          }
-        }
-      }
-      images.close();
-      logits.close();
-    }
-  }
-
-  /** Counters and recent timings, shared by every worker. */
-  private static final class Stats {
-    private static final int WINDOW = 4096;
-    private final long created = System.nanoTime();
-    private final long[] latencies = new long[WINDOW];
-    private final long[] queueTimes = new long[WINDOW];
-    private final Map<Integer, Long> batchSizes = new TreeMap<>();
-    private long completed;
-    private long failed;
-    private long latencyCount;
-    private long queueCount;
-
-    synchronized void answered(boolean ok, long latency) {
-      if (ok) {
-        completed++;
-      } else {
-        failed++;
-      }
-      latencies[(int) (latencyCount++ % WINDOW)] = latency;
-    }
-
-    synchronized void batch(List<Request> batch, long start) {
-      batchSizes.merge(batch.size(), 1L, Long::sum);
-      for (Request r : batch) {
-        queueTimes[(int) (queueCount++ % WINDOW)] = start - r.readyAt;
-      }
-    }
-
-    synchronized PredictorMetrics snapshot() {
-      long batches = batchSizes.values().stream().mapToLong(Long::longValue).sum();
-      long images = batchSizes.entrySet().stream().mapToLong(e -> e.getKey() * e.getValue()).sum();
-      double seconds = (System.nanoTime() - created) / 1e9;
-      return new PredictorMetrics(completed, failed, completed / seconds, Map.copyOf(batchSizes),
-          batches == 0 ? 0 : (double) images / batches, percentile(queueTimes, queueCount, 50),
-          percentile(queueTimes, queueCount, 99), percentile(latencies, latencyCount, 50),
-          percentile(latencies, latencyCount, 99));
-    }
-
-    private static double percentile(long[] window, long count, double p) {
-      int n = (int) Math.min(count, WINDOW);
-      if (n == 0) {
-        return 0;
-      }
-      long[] sorted = Arrays.copyOf(window, n);
-      Arrays.sort(sorted);
-      int rank = (int) Math.ceil(p / 100 * n);
-      return sorted[Math.max(0, rank - 1)] / 1e6;
-    }
+    queue.ready(request);
   }
 
   /** Throughput, batch sizes, queueing time and latency so far. */
@@ -403,18 +187,18 @@ public final class Predictor implements AutoCloseable {
     return stats.snapshot();
   }
 
+  /** The devices this predictor runs on. */
+  public List<Device> devices() {
+    return models.stream().map(GhostNet::device).toList();
+  }
+
   @Override
   public String toString() {
     return models.get(0) + (models.size() > 1 ? " x " + models.size() + " devices" : "");
   }
 
-  /** The devices this predictor runs on. */
-  public List<Device> devices() {
-    return List.copyOf(config.devices);
-  }
-
   /**
-   * Refuses new work, finishes every request already submitted, then frees the models.
+   * Refuses new work, finishes every request already submitted, then frees the models it loaded.
    * Idempotent; returns when everything submitted has been answered.
    */
   @Override
@@ -424,27 +208,48 @@ public final class Predictor implements AutoCloseable {
         return;
       }
       closed = true;
+      queue.close();
       decoders.shutdown();
       try {
         while (!decoders.awaitTermination(100, TimeUnit.MILLISECONDS)) {
           // requests still being decoded go to the queue, then to the workers
         }
-        draining = true;
-        for (Thread worker : workers) {
-          worker.join();
-        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new GhostNetException("interrupted while closing the predictor", e);
       } finally {
-        models.forEach(GhostNet::close);
+        try {
+          stopWorkers();
+        } finally {
+          if (ownsModels) {
+            models.forEach(GhostNet::close); // a worker still running keeps the weights it uses alive
+          }
+        }
       }
     }
   }
 
-  /** Configuration of a {@link Predictor}; every setting has a default. */
+  /** Lets the workers finish what is ready, and waits for them. */
+  private void stopWorkers() {
+    queue.drain();
+    decoders.shutdown();
+    try {
+      for (Thread worker : workers) {
+        worker.join();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new GhostNetException("interrupted while closing the predictor", e);
+    }
+  }
+
+  /**
+   * A predictor's settings, each with a default. {@link #build()} takes a copy: changing the
+   * builder afterwards does not change a predictor it built.
+   */
   public static final class Builder {
     private final Path weights;
+    private final GhostNet model;
     private List<Device> devices;
     private GhostNet.Options options = GhostNet.Options.DEFAULT;
     private int maxBatchSize = 64;
@@ -458,20 +263,30 @@ public final class Predictor implements AutoCloseable {
     private boolean labelsSet;
     private int topK = 5;
 
-    private Builder(Path weights) {
+    private Builder(Path weights, GhostNet model) {
       this.weights = weights;
+      this.model = model;
     }
 
-    /** The devices to run on, one model each; default every usable GPU, else the host. */
+    /**
+     * The devices to load the model on, one model each; default every usable GPU, else the host.
+     * Not for a builder of a loaded model, which runs on the model's device.
+     */
     public Builder devices(Device... devices) {
+      requireWeightsToLoad("devices");
       if (devices == null || devices.length == 0) {
         throw new InvalidArgumentException("at least one device is needed");
+      }
+      for (Device device : devices) {
+        Tensor.requireNonNull(device, "device");
       }
       this.devices = List.of(devices);
       return this;
     }
 
+    /** How to load the model (precision, normalisation, ...). Not for a builder of a loaded model. */
     public Builder options(GhostNet.Options options) {
+      requireWeightsToLoad("options");
       Tensor.requireNonNull(options, "options");
       this.options = options;
       return this;
@@ -486,7 +301,7 @@ public final class Predictor implements AutoCloseable {
     /** How long a batch waits for more images after its first (default 2 ms). */
     public Builder maxQueueDelay(Duration delay) {
       if (delay == null || delay.isNegative()) {
-        throw new InvalidArgumentException("maxQueueDelay must be zero or positive");
+        throw new InvalidArgumentException("maxQueueDelay must be zero or positive, found " + delay);
       }
       this.maxQueueDelay = delay;
       return this;
@@ -518,7 +333,10 @@ public final class Predictor implements AutoCloseable {
       return this;
     }
 
-    /** Class names (default ImageNet's for 1000-class models, else the indices). */
+    /**
+     * Class names, one per class of the model (default ImageNet's for 1000-class models, else
+     * none); null names each class by its index.
+     */
     public Builder labels(Labels labels) {
       this.labels = labels;
       this.labelsSet = true;
@@ -531,13 +349,55 @@ public final class Predictor implements AutoCloseable {
       return this;
     }
 
+    /** Loads the model (unless the builder was given one) and starts the predictor's workers. */
     public Predictor build() {
-      if (devices == null) {
+      List<GhostNet> models = model != null ? List.of(model) : load();
+      try {
+        PredictorConfig config = new PredictorConfig(maxBatchSize, maxQueueDelay, contextsPerDevice, queueCapacity,
+            overflow, decodeThreads, preprocess, labelsFor(models.get(0).numClasses()), topK);
+        return new Predictor(config, models, model == null);
+      } catch (RuntimeException e) {
+        if (model == null) {
+          models.forEach(GhostNet::close);
+        }
+        throw e;
+      }
+    }
+
+    private List<GhostNet> load() {
+      List<Device> targets = devices;
+      if (targets == null) {
         RuntimeInfo info = RuntimeInfo.query();
-        devices = info.gpuUsable() ? info.gpus().stream().map(g -> Device.cuda(g.index())).toList()
+        targets = info.gpuUsable() ? info.gpus().stream().map(g -> Device.cuda(g.index())).toList()
             : List.of(Device.CPU);
       }
-      return new Predictor(this);
+      List<GhostNet> loaded = new ArrayList<>();
+      try {
+        for (Device device : targets) {
+          loaded.add(GhostNet.load(weights, device, options));
+        }
+      } catch (RuntimeException e) {
+        loaded.forEach(GhostNet::close);
+        throw e;
+      }
+      return loaded;
+    }
+
+    private Labels labelsFor(int classes) {
+      if (!labelsSet) {
+        return classes == 1000 ? Labels.imagenet() : null;
+      }
+      if (labels != null && labels.size() != classes) {
+        throw new InvalidArgumentException("the labels name " + labels.size() + " classes, the model has " + classes);
+      }
+      return labels;
+    }
+
+    private void requireWeightsToLoad(String setting) {
+      if (model != null) {
+        throw new InvalidArgumentException("this builder runs a model already loaded: its " + setting
+            + " were chosen when it was loaded");
+      }
     }
 
     private static int positive(int n, String what) {

@@ -1,6 +1,7 @@
 package dev.ghostnet.cli;
 
 import com.google.gson.Gson;
+import dev.ghostnet.GhostNet;
 import dev.ghostnet.InvalidArgumentException;
 import dev.ghostnet.Prediction;
 import dev.ghostnet.Predictor;
@@ -66,9 +67,8 @@ final class ClassifyCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     PreprocessOptions preprocess = new PreprocessOptions(resize, crop, interpolation());
     int failed = 0;
-    Predictor.Builder builder = model.weights == null ? Predictor.builderWithRandomWeights() : Predictor.builder(model.weights);
-    try (Predictor predictor = builder.devices(model.device()).options(model.options()).maxBatchSize(batch)
-        .preprocess(preprocess).topK(top).build();
+    try (GhostNet net = model.load(true);
+        Predictor predictor = Predictor.builder(net).maxBatchSize(batch).preprocess(preprocess).topK(top).build();
         Progress progress = files.size() > 1 ? Progress.start("classifying", files.size(), "images") : null) {
       List<CompletableFuture<Prediction>> results = new ArrayList<>();
       for (Path file : files) {

@@ -76,6 +76,7 @@ class ValidationTest {
           new Call("dims is null", () -> Shape.of((long[]) null)),
           new Call("unknown device 'null'", () -> Device.parse(null)),
           new Call("weights path is null", () -> Predictor.builder((Path) null)),
+          new Call("model is null", () -> Predictor.builder((GhostNet) null)),
           new Call("input path is null", () -> Checkpoints.convertToSafetensors(null, Path.of("out.safetensors"))),
           new Call("leak listener is null", () -> LeakDetector.addListener(null)),
           new Call("the labels file is null", () -> Labels.read(null)),
