@@ -55,7 +55,7 @@ class PredictorTest {
     }
   }
 
-  private static Predictor.Builder small() {
+  private static PredictorBuilder small() {
     return Predictor.builder(WEIGHTS).devices(Device.CPU).decodeThreads(2).maxBatchSize(8);
   }
 
@@ -255,7 +255,7 @@ class PredictorTest {
 
   @Test
   void changingTheBuilderAfterBuildChangesNothingInThePredictor() throws Exception {
-    Predictor.Builder builder = small().maxBatchSize(2).topK(3).maxQueueDelay(Duration.ofMillis(20));
+    PredictorBuilder builder = small().maxBatchSize(2).topK(3).maxQueueDelay(Duration.ofMillis(20));
     try (Predictor predictor = builder.build()) {
       builder.maxBatchSize(16).topK(7).labels(Labels.of(List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")));
       List<CompletableFuture<Prediction>> futures = new ArrayList<>();
