@@ -33,6 +33,15 @@ class ForwardTest {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("cases")
+  void aModelIsNamedByItsWidthMultiplierAndClasses(Fixtures.Case c) {
+    try (GhostNet model = GhostNet.load(c.weights(), Device.CPU)) {
+      // Double.toString writes the widths as GhostNet's names do: 1.0, 0.5, 1.3, 0.25.
+      assertEquals("GhostNet " + c.width() + "x, " + c.numClasses() + " classes, fp32 on cpu", model.toString());
+    }
+  }
+
   @Test
   void wrappedFloatBuffersInAndOutGivePyTorchsLogits() {
     Fixtures.Case c = Fixtures.smallCase();

@@ -140,8 +140,7 @@ class ValidationTest {
       model.close();
       context.close();
       stream.close();
-      expectMessage(IllegalStateException.class, model::newContext, "GhostNet (");
-      expectMessage(IllegalStateException.class, model::newContext, "on cpu is closed");
+      expectMessage(IllegalStateException.class, model::newContext, "GhostNet 0.25x, 10 classes, fp32 on cpu is closed");
       expectMessage(IllegalStateException.class, () -> context.forward(x, y), "execution context on cpu is closed");
       expectMessage(IllegalStateException.class, () -> context.forward(x), "execution context on cpu is closed");
       expectMessage(IllegalStateException.class, context::synchronize, "execution context on cpu is closed");
