@@ -78,7 +78,7 @@ public final class ImageDecoder {
 
   private static Pixels decodeUnguarded(byte[] encoded, String name) {
     if (encoded == null) {
-      throw new ImageDecodeException(name, "the encoded image is null");
+      throw new InvalidArgumentException("the encoded image is null");
     }
     if (encoded.length == 0) {
       throw new ImageDecodeException(name, "the file is empty");

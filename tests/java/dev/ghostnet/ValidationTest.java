@@ -82,7 +82,8 @@ class ValidationTest {
           new Call("the labels file is null", () -> Labels.read(null)),
           new Call("the image path is null", () -> ImageDecoder.decode((Path) null)),
           new Call("the image path is null", () -> new ImagePreprocessor().preprocess((Path) null)),
-          new Call("the input stream is null", () -> ImageDecoder.decode((InputStream) null, "stream")));
+          new Call("the input stream is null", () -> ImageDecoder.decode((InputStream) null, "stream")),
+          new Call("the encoded image is null", () -> ImageDecoder.decode((byte[]) null, "bytes")));
       for (Call call : calls) {
         expectMessage(InvalidArgumentException.class, call.call(), call.fragment());
       }
