@@ -172,7 +172,7 @@ public final class Predictor implements AutoCloseable {
   private void decode(PredictionRequest request) {
     try {
       request.pixels = request.preprocess.get();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) { // answered whatever happens, so that no caller waits forever
       queue.finish(request, null, e);
       return;
     }
