@@ -245,6 +245,29 @@ class PredictorTest {
   }
 
   @Test
+  void onAGpuABatchOfFiveIsComputedAsEightAndEachImageGetsItsOwnLogits() throws Exception {
+    GpuSupport.assumeGpu();
+    try (Predictor predictor = Predictor.builder(WEIGHTS).devices(Device.cuda(0)).decodeThreads(2).maxBatchSize(8)
+        .contextsPerDevice(1).maxQueueDelay(Duration.ofSeconds(1)).build()) {
+      List<CompletableFuture<Prediction>> futures = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        futures.add(predictor.submit(images.get(i)));
+      }
+      for (int i = 0; i < 5; i++) {
+        float[] want = expected.get(images.get(i));
+        double scale = 0;
+        for (float v : want) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        double error = Fixtures.maxAbsDifference(want, futures.get(i).get().logits());
+        assertTrue(error <= 1e-3 * scale, images.get(i) + ": max error " + error); // as GpuForwardTest's FP32
+      }
+      assertEquals(Map.of(5, 1L), predictor.metrics().batchSizes());
+      assertEquals(3, predictor.metrics().paddedImages());
+    }
+  }
+
+  @Test
   void onAGpuABatchIsPaddedToThePowerOfTwoItsCudaGraphWasCapturedFor() {
     assertEquals(1, BatchRunner.paddedSize(1, 64));
     assertEquals(8, BatchRunner.paddedSize(5, 64));
