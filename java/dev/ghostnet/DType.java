@@ -20,8 +20,18 @@ public enum DType {
     return byteSize;
   }
 
-  /** The C API's code for this type. */
+  /** The C API's code for this type (GN_F32, ... in c_api.h). */
   int code() {
     return code;
+  }
+
+  /** The type a C API code stands for. */
+  static DType fromCode(int code) {
+    for (DType t : values()) {
+      if (t.code == code) {
+        return t;
+      }
+    }
+    throw new GhostNetException("internal error: the native library returned the unknown dtype code " + code);
   }
 }

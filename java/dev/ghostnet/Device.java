@@ -1,14 +1,27 @@
 package dev.ghostnet;
 
+import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
+import dev.ghostnet.internal.Status;
 import java.util.Locale;
 
 /** Where tensors live and models run: the host (all CPU cores) or one CUDA GPU. */
 public record Device(Kind kind, int index) {
   /** The two kinds of device. */
   public enum Kind {
-    HOST,
-    CUDA
+    HOST(0),
+    CUDA(1);
+
+    private final int code;
+
+    Kind(int code) {
+      this.code = code;
+    }
+
+    /** The C API's code for this kind (GN_DEVICE_HOST, GN_DEVICE_CUDA in c_api.h). */
+    int code() {
+      return code;
+    }
   }
 
   /** The host. */
@@ -58,7 +71,8 @@ public record Device(Kind kind, int index) {
 
   /** Throws {@link DeviceUnavailableException} saying why when this device cannot be used. */
   public void require() {
-    NativeLibrary.requireDevice(this);
+    NativeLibrary.ensureLoaded();
+    Status.check(NativeApi.gn_require_device(kind.code(), index));
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.ghostnet;
 
 import dev.ghostnet.internal.NativeApi;
-import dev.ghostnet.internal.NativeResource;
 import dev.ghostnet.internal.Status;
 
 /**
@@ -45,7 +44,7 @@ public final class ExecutionContext extends NativeResource {
     // A closed context or input is refused before the output is allocated; both stay open while used.
     enter();
     try {
-      input.enterHandle();
+      input.enter();
       try {
         Tensor output = Tensor.allocate(device, DType.F32, Shape.of(input.shape().dim(0), numClasses));
         try {
@@ -56,7 +55,7 @@ public final class ExecutionContext extends NativeResource {
           throw e;
         }
       } finally {
-        input.exitHandle();
+        input.exit();
       }
     } finally {
       exit();
@@ -80,16 +79,16 @@ public final class ExecutionContext extends NativeResource {
     requireOnDevice(output, "output");
     long h = enter();
     try {
-      long in = input.enterHandle();
+      long in = input.enter();
       try {
-        long out = output.enterHandle();
+        long out = output.enter();
         try {
           Status.check(NativeApi.gn_context_forward(h, in, out, blocking ? 1 : 0));
         } finally {
-          output.exitHandle();
+          output.exit();
         }
       } finally {
-        input.exitHandle();
+        input.exit();
       }
     } finally {
       exit();
@@ -103,7 +102,7 @@ public final class ExecutionContext extends NativeResource {
   }
 
   @Override
-  protected String name() {
+  String name() {
     return "execution context on " + device;
   }
 }

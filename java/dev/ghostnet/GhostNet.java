@@ -2,7 +2,6 @@ package dev.ghostnet;
 
 import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
-import dev.ghostnet.internal.NativeResource;
 import dev.ghostnet.internal.Status;
 import java.nio.file.Path;
 
@@ -11,8 +10,9 @@ import java.nio.file.Path;
  * through {@link ExecutionContext}s, one per thread ({@link #newContext()}).
  *
  * <p>Loads safetensors (F32, F16, BF16) and PyTorch checkpoints (zip and legacy formats; a
- * state_dict directly or under "state_dict", "model" or "state_dict_ema"; with or without
- * DataParallel's "module." prefix). A PyTorch file is parsed, never executed.
+ * state_dict directly or under "state_dict_ema", "model_ema", "state_dict" or "model", tried in
+ * that order as timm does; with or without DataParallel's "module." prefix). A PyTorch file is
+ * parsed, never executed.
  */
 public final class GhostNet extends NativeResource {
   private final Device device;
@@ -84,9 +84,10 @@ public final class GhostNet extends NativeResource {
     Tensor.requireNonNull(weights, "weights path");
     Tensor.requireNonNull(device, "device");
     Tensor.requireNonNull(options, "options");
+    Checkpoints.requireFile(weights);
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_model_load(weights.toString(), NativeLibrary.kindCode(device), device.index(),
+    Status.check(NativeApi.gn_model_load(weights.toString(), device.kind().code(), device.index(),
         options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(),
         options.maxTensorBytes(), options.maxCheckpointBytes(), out));
     return new GhostNet(out[0], device, options.precision());
@@ -101,7 +102,7 @@ public final class GhostNet extends NativeResource {
     Tensor.requireNonNull(options, "options");
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_model_random(width, numClasses, seed, NativeLibrary.kindCode(device), device.index(),
+    Status.check(NativeApi.gn_model_random(width, numClasses, seed, device.kind().code(), device.index(),
         options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(), out));
     return new GhostNet(out[0], device, options.precision());
   }
@@ -130,14 +131,14 @@ public final class GhostNet extends NativeResource {
     }
     long h = enter();
     try {
-      long s = stream == null ? 0 : stream.enterHandle();
+      long s = stream == null ? 0 : stream.enter();
       try {
         long[] out = new long[1];
         Status.check(NativeApi.gn_context_create(h, s, out));
         return new ExecutionContext(out[0], this, stream);
       } finally {
         if (stream != null) {
-          stream.exitHandle();
+          stream.exit();
         }
       }
     } finally {
@@ -146,7 +147,7 @@ public final class GhostNet extends NativeResource {
   }
 
   @Override
-  protected String name() {
+  String name() {
     return description;
   }
 

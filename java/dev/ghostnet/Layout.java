@@ -15,7 +15,18 @@ public enum Layout {
     this.code = code;
   }
 
+  /** The C API's code for this layout (GN_ROW_MAJOR, ... in c_api.h). */
   int code() {
     return code;
+  }
+
+  /** The layout a C API code stands for. */
+  static Layout fromCode(int code) {
+    for (Layout l : values()) {
+      if (l.code == code) {
+        return l;
+      }
+    }
+    throw new GhostNetException("internal error: the native library returned the unknown layout code " + code);
   }
 }

@@ -23,11 +23,11 @@ public final class Npy {
   public static void write(Path path, Tensor tensor) {
     Tensor.requireNonNull(path, "path");
     Tensor.requireNonNull(tensor, "tensor");
-    long h = tensor.enterHandle();
+    long h = tensor.enter();
     try {
       Status.check(NativeApi.gn_npy_write(path.toString(), h));
     } finally {
-      tensor.exitHandle();
+      tensor.exit();
     }
   }
 }

@@ -14,6 +14,7 @@ public enum Precision {
     this.code = code;
   }
 
+  /** The C API's code for this precision (GN_PRECISION_F32, ... in c_api.h). */
   int code() {
     return code;
   }

@@ -54,7 +54,11 @@ public final class Shape {
     return dims.length;
   }
 
+  /** Dimension {@code i}, counted from 0. */
   public long dim(int i) {
+    if (i < 0 || i >= dims.length) {
+      throw new InvalidArgumentException("shape " + this + " has no dimension " + i + ": its rank is " + dims.length);
+    }
     return dims[i];
   }
 

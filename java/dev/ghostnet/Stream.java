@@ -2,7 +2,6 @@ package dev.ghostnet;
 
 import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
-import dev.ghostnet.internal.NativeResource;
 import dev.ghostnet.internal.Status;
 import org.bytedeco.cuda.cudart.CUstream_st;
 
@@ -26,7 +25,7 @@ public final class Stream extends NativeResource {
     requireDevice(device);
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_stream_create(NativeLibrary.kindCode(device), device.index(), out));
+    Status.check(NativeApi.gn_stream_create(device.kind().code(), device.index(), out));
     return new Stream(out[0], device, true);
   }
 
@@ -35,7 +34,7 @@ public final class Stream extends NativeResource {
     requireDevice(device);
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_stream_wrap(cudaStreamHandle, NativeLibrary.kindCode(device), device.index(), out));
+    Status.check(NativeApi.gn_stream_wrap(cudaStreamHandle, device.kind().code(), device.index(), out));
     return new Stream(out[0], device, false);
   }
 
@@ -81,15 +80,6 @@ public final class Stream extends NativeResource {
     }
   }
 
-  /** The native handle for a call made while the caller holds this stream entered. */
-  long enterHandle() {
-    return enter();
-  }
-
-  void exitHandle() {
-    exit();
-  }
-
   private static void requireDevice(Device device) {
     if (device == null) {
       throw new InvalidArgumentException("device is null");
@@ -97,7 +87,7 @@ public final class Stream extends NativeResource {
   }
 
   @Override
-  protected String name() {
+  String name() {
     return (owner ? "stream" : "borrowed stream") + " on " + device;
   }
 }

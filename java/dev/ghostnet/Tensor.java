@@ -2,9 +2,11 @@ package dev.ghostnet;
 
 import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
-import dev.ghostnet.internal.NativeResource;
 import dev.ghostnet.internal.Status;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.Pointer;
 
 /**
@@ -51,7 +53,7 @@ public final class Tensor extends NativeResource {
     byteSize(dtype, shape); // refuses a byte size that overflows before native code sees it
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_tensor_allocate(NativeLibrary.kindCode(device), device.index(), dtype.code(),
+    Status.check(NativeApi.gn_tensor_allocate(device.kind().code(), device.index(), dtype.code(),
         shape.layout().code(), shape.rank(), shape.dims(), pinned ? 1 : 0, out));
     return new Tensor(out[0], device, dtype, shape, true, null);
   }
@@ -71,26 +73,70 @@ public final class Tensor extends NativeResource {
 
   /**
    * Borrows the memory of a direct, writable buffer from its position on; the buffer stays
-   * reachable while the tensor is open and is left intact by close.
+   * reachable while the tensor is open and is left intact by close. For F32, F16 and BF16 the
+   * buffer must be in the native byte order ({@code buffer.order(ByteOrder.nativeOrder())}, set
+   * before writing to it), which is how the library reads the elements; a direct buffer starts in
+   * big-endian order, so one left as it is would be read as other numbers, and is refused.
    */
   public static Tensor wrap(ByteBuffer buffer, DType dtype, Shape shape) {
     requireNonNull(buffer, "buffer");
     requireNonNull(dtype, "dtype");
     requireNonNull(shape, "shape");
-    if (!buffer.isDirect()) {
-      throw new InvalidArgumentException(
-          "a heap ByteBuffer cannot be wrapped: use ByteBuffer.allocateDirect, or Tensor.allocate and copy");
-    }
-    if (buffer.isReadOnly()) {
-      throw new InvalidArgumentException("a read-only ByteBuffer cannot be wrapped: a tensor's memory is writable");
-    }
+    requireWrappable(buffer, "ByteBuffer");
     long needed = byteSize(dtype, shape);
     if (buffer.remaining() < needed) {
       throw new InvalidArgumentException("the buffer is too small: " + dtype + " " + shape + " needs " + needed
           + " bytes, the buffer has " + buffer.remaining() + " remaining");
     }
-    long address = NativeApi.addressOf(new Pointer(buffer));
-    return wrap(address, Device.CPU, dtype, shape, buffer);
+    if (dtype.byteSize() > 1) {
+      requireNativeOrder(buffer.order(), dtype);
+    }
+    return wrap(addressAtPosition(buffer), Device.CPU, dtype, shape, buffer);
+  }
+
+  /**
+   * Borrows the memory of a direct, writable float buffer from its position on, as an F32 tensor;
+   * the buffer stays reachable while the tensor is open and is left intact by close. The buffer
+   * must be in the native byte order (a view of a direct {@code ByteBuffer} made after
+   * {@code order(ByteOrder.nativeOrder())}).
+   */
+  public static Tensor wrap(FloatBuffer buffer, Shape shape) {
+    requireNonNull(buffer, "buffer");
+    requireNonNull(shape, "shape");
+    requireWrappable(buffer, "FloatBuffer");
+    byteSize(DType.F32, shape);
+    if (buffer.remaining() < shape.numel()) {
+      throw new InvalidArgumentException("the buffer is too small: F32 " + shape + " needs " + shape.numel()
+          + " floats, the buffer has " + buffer.remaining() + " remaining");
+    }
+    requireNativeOrder(buffer.order(), DType.F32);
+    return wrap(addressAtPosition(buffer), Device.CPU, DType.F32, shape, buffer);
+  }
+
+  /**
+   * The address of a direct buffer's element at its position. JavaCPP's Pointer(Buffer) counts a
+   * position in bytes whatever the element size, so it is given a slice that starts there.
+   */
+  private static long addressAtPosition(Buffer buffer) {
+    return NativeApi.addressOf(new Pointer(buffer.slice()));
+  }
+
+  private static void requireWrappable(Buffer buffer, String type) {
+    if (!buffer.isDirect()) {
+      throw new InvalidArgumentException("a heap " + type + " cannot be wrapped: use a direct buffer "
+          + "(ByteBuffer.allocateDirect), or Tensor.allocate and copy");
+    }
+    if (buffer.isReadOnly()) {
+      throw new InvalidArgumentException("a read-only " + type + " cannot be wrapped: a tensor's memory is writable");
+    }
+  }
+
+  private static void requireNativeOrder(ByteOrder order, DType dtype) {
+    if (order != ByteOrder.nativeOrder()) {
+      throw new InvalidArgumentException("the buffer is in " + order + " byte order, but " + dtype + " elements are "
+          + "read in the native order, " + ByteOrder.nativeOrder() + ": call buffer.order(ByteOrder.nativeOrder()) "
+          + "before writing to it");
+    }
   }
 
   /**
@@ -127,7 +173,7 @@ public final class Tensor extends NativeResource {
     requireNonNull(device, "device");
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_tensor_wrap(address, NativeLibrary.kindCode(device), device.index(), dtype.code(),
+    Status.check(NativeApi.gn_tensor_wrap(address, device.kind().code(), device.index(), dtype.code(),
         shape.layout().code(), shape.rank(), shape.dims(), out));
     return new Tensor(out[0], device, dtype, shape, false, keepAlive);
   }
@@ -144,17 +190,17 @@ public final class Tensor extends NativeResource {
       Status.check(status);
     }
     long[] d = java.util.Arrays.copyOf(dims, rank[0]);
-    Layout l = Layout.values()[layout[0]];
+    Layout l = Layout.fromCode(layout[0]);
     Shape shape = l == Layout.NCHW ? Shape.nchw(d[0], d[1], d[2], d[3])
         : l == Layout.NHWC ? Shape.nhwc(d[0], d[1], d[2], d[3]) : Shape.of(d);
-    return new Tensor(handle, device, DType.values()[dtype[0]], shape, true, null);
+    return new Tensor(handle, device, DType.fromCode(dtype[0]), shape, true, null);
   }
 
   /** Frees memory that {@link #release()} handed out from a tensor on {@code device}. */
   public static void free(Device device, long address) {
     requireNonNull(device, "device");
     NativeLibrary.ensureLoaded();
-    Status.check(NativeApi.gn_memory_free(NativeLibrary.kindCode(device), device.index(), address));
+    Status.check(NativeApi.gn_memory_free(device.kind().code(), device.index(), address));
   }
 
   public Device device() {
@@ -241,12 +287,12 @@ public final class Tensor extends NativeResource {
     try {
       long d = dst.enter();
       try {
-        long st = stream == null ? 0 : stream.enterHandle();
+        long st = stream == null ? 0 : stream.enter();
         try {
           Status.check(NativeApi.gn_tensor_copy(s, d, st));
         } finally {
           if (stream != null) {
-            stream.exitHandle();
+            stream.exit();
           }
         }
       } finally {
@@ -289,6 +335,39 @@ public final class Tensor extends NativeResource {
           name() + " has " + shape.numel() + " elements, the array has " + values.length);
     }
     write(buffer -> buffer.asFloatBuffer().put(values));
+  }
+
+  /**
+   * Overwrites this F32 tensor with the buffer's remaining floats, which must be at least as many
+   * as the tensor's elements (copied to the device when needed). The buffer may be of any kind and
+   * byte order; its position is left as it was.
+   */
+  public void copyFrom(FloatBuffer values) {
+    requireNonNull(values, "values");
+    requireDType(DType.F32);
+    requireRemaining(values);
+    write(buffer -> buffer.asFloatBuffer().put(values.duplicate().limit(values.position() + (int) shape.numel())));
+  }
+
+  /**
+   * Copies this F32 tensor into the buffer from its position on (copied from the device when
+   * needed); the buffer must have room for every element. Its position is left as it was.
+   */
+  public void copyTo(FloatBuffer destination) {
+    requireNonNull(destination, "destination buffer");
+    requireDType(DType.F32);
+    if (destination.isReadOnly()) {
+      throw new InvalidArgumentException("the destination buffer is read-only");
+    }
+    requireRemaining(destination);
+    read(buffer -> destination.duplicate().put(buffer.asFloatBuffer()));
+  }
+
+  private void requireRemaining(FloatBuffer buffer) {
+    if (buffer.remaining() < shape.numel()) {
+      throw new InvalidArgumentException(
+          name() + " has " + shape.numel() + " elements, the buffer has " + buffer.remaining() + " remaining");
+    }
   }
 
   /** Overwrites this tensor with raw bytes (copied to the device when needed). */
@@ -351,15 +430,6 @@ public final class Tensor extends NativeResource {
     }
   }
 
-  /** The native handle for a call made by this package while the caller holds it entered. */
-  long enterHandle() {
-    return enter();
-  }
-
-  void exitHandle() {
-    exit();
-  }
-
   private static long byteSize(DType dtype, Shape shape) {
     try {
       return Math.multiplyExact(shape.numel(), dtype.byteSize());
@@ -379,7 +449,7 @@ public final class Tensor extends NativeResource {
   }
 
   @Override
-  protected String name() {
+  String name() {
     return describe(owner, dtype, shape, device);
   }
 

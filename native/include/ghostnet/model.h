@@ -52,7 +52,7 @@ class GHOSTNET_API Model {
   Device device() const;
   Precision precision() const;
   int num_classes() const;
-  std::string describe() const;  // "GhostNet (16 stem channels, 1000 classes), f32 on cpu"
+  std::string describe() const;  // "GhostNet 1.0x, 1000 classes, fp32 on cpu"
 
   // A new context; with `stream` it runs on that (borrowed) stream, else on its own.
   ExecutionContext create_context(const Stream* stream = nullptr) const;

@@ -1,12 +1,14 @@
 #include "ghostnet/model.h"
 
 #include <atomic>
+#include <cstdio>
 
 #include "core/backend.h"
 #include "core/text.h"
 #include "ghostnet/error.h"
 #include "graph/architecture.h"
 #include "graph/graph.h"
+#include "graph/seed.h"
 
 namespace ghostnet {
 
@@ -24,6 +26,17 @@ struct ContextImpl {
 };
 
 namespace {
+
+// The width multiplier as GhostNet's names give it ("1.0x", "0.5x", "1.3x"), from the head's
+// channels: _make_divisible(960 * width, 4) stays within 4 channels of 960 * width, so two
+// decimals recover the width (the stem's 16 * width cannot tell 1.3x from 1.25x).
+std::string width_name(int head_channels) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", double(head_channels) / graph::seed::kHeadChannels);
+  std::string name = text;
+  if (name.back() == '0') name.pop_back();
+  return name + "x";
+}
 
 void check_options(Device device, const ModelOptions& options) {
   if (int(options.precision) < 0 || int(options.precision) > int(Precision::BF16)) {
@@ -129,8 +142,8 @@ int Model::num_classes() const { return impl_->graph->classes(); }
 
 std::string Model::describe() const {
   const auto& arch = impl_->graph->arch;
-  return "GhostNet (" + std::to_string(arch.stem_channels) + " stem channels, " + std::to_string(arch.classes) +
-         " classes), " + precision_name(precision()) + " on " + device().to_string();
+  return "GhostNet " + width_name(arch.head_channels) + ", " + std::to_string(arch.classes) + " classes, " +
+         precision_name(precision()) + " on " + device().to_string();
 }
 
 ExecutionContext Model::create_context(const Stream* stream) const {

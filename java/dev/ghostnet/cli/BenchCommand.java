@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code bench}: forward passes back to back on device-resident input; images/s and latency. */
-@Command(name = "bench", description = "Measure throughput (images/s) and latency of the forward pass.")
+@Command(name = "bench", description = {"Measure throughput (images/s) and latency of the forward pass.",
+    "Without --weights it measures GhostNet 1.0x with random weights: the time does not depend on their values."})
 final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model;

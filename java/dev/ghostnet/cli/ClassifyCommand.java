@@ -1,6 +1,7 @@
 package dev.ghostnet.cli;
 
 import com.google.gson.Gson;
+import dev.ghostnet.GhostNet;
 import dev.ghostnet.InvalidArgumentException;
 import dev.ghostnet.Prediction;
 import dev.ghostnet.Predictor;
@@ -29,8 +30,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code classify}: JPEG and PNG files (or folders of them) to their top classes. */
-@Command(name = "classify", description = "Classify JPEG and PNG images: files, or folders searched recursively.")
+@Command(name = "classify", description = {"Classify JPEG and PNG images: files, or folders searched recursively.",
+    "Prints a header naming the model, then each image's top classes; with --json, one JSON object per image "
+        + "(file, top, and logits with --logits; or file and error for an image that failed)."})
 final class ClassifyCommand implements Callable<Integer> {
+  private static final Gson GSON = new Gson();
+
   @Spec CommandSpec spec;
   @Mixin ModelOptions model;
 
@@ -66,9 +71,8 @@ final class ClassifyCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     PreprocessOptions preprocess = new PreprocessOptions(resize, crop, interpolation());
     int failed = 0;
-    Predictor.Builder builder = model.weights == null ? Predictor.builderWithRandomWeights() : Predictor.builder(model.weights);
-    try (Predictor predictor = builder.devices(model.device()).options(model.options()).maxBatchSize(batch)
-        .preprocess(preprocess).topK(top).build();
+    try (GhostNet net = model.load(false);
+        Predictor predictor = Predictor.builder(net).maxBatchSize(batch).preprocess(preprocess).topK(top).build();
         Progress progress = files.size() > 1 ? Progress.start("classifying", files.size(), "images") : null) {
       List<CompletableFuture<Prediction>> results = new ArrayList<>();
       for (Path file : files) {
@@ -83,6 +87,12 @@ final class ClassifyCommand implements Callable<Integer> {
         } catch (CompletionException e) {
           failed++;
           err.println("error: " + e.getCause().getMessage());
+          if (json) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("file", files.get(i).toString());
+            line.put("error", e.getCause().getMessage());
+            out.println(GSON.toJson(line));
+          }
         }
         if (progress != null) {
           progress.step();
@@ -109,7 +119,7 @@ final class ClassifyCommand implements Callable<Integer> {
       if (logits) {
         line.put("logits", p.logits());
       }
-      out.println(new Gson().toJson(line));
+      out.println(GSON.toJson(line));
       return;
     }
     out.println(p.source());

@@ -1,6 +1,7 @@
 package dev.ghostnet.cli;
 
 import dev.ghostnet.Checkpoints;
+import dev.ghostnet.InvalidArgumentException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -9,7 +10,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code convert}: any supported checkpoint to safetensors. */
-@Command(name = "convert", description = "Convert a checkpoint (safetensors, PyTorch zip or legacy) to safetensors.")
+@Command(name = "convert", description = {"Convert a checkpoint (safetensors, PyTorch zip or legacy) to safetensors.",
+    "The output must be named *.safetensors and must not be the input."})
 final class ConvertCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -21,6 +23,9 @@ final class ConvertCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (!output.getFileName().toString().endsWith(".safetensors")) {
+      throw new InvalidArgumentException("the output must be named *.safetensors, found '" + output + "'");
+    }
     Checkpoints.convertToSafetensors(input, output);
     spec.commandLine().getOut().printf("wrote %s from %s%n", output, input);
     return 0;

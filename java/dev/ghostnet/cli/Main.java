@@ -3,17 +3,19 @@ package dev.ghostnet.cli;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /** The ghostnet command line: {@code java -jar ghostnet.jar <command>}. */
 @Command(
     name = "ghostnet",
+    scope = ScopeType.INHERIT, // --help and --version on every command
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "GhostNet image classification on NVIDIA GPUs and the host.",
     subcommands = {InfoCommand.class, RunCommand.class, ClassifyCommand.class, BenchCommand.class,
-        ConvertCommand.class})
+        ConvertCommand.class, HelpCommand.class})
 public final class Main {
   @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
   boolean verbose;

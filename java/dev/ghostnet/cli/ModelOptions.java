@@ -9,8 +9,13 @@ import picocli.CommandLine.Option;
 
 /** The options every command that runs a model shares: weights, device and precision. */
 final class ModelOptions {
-  @Option(names = "--weights", description = "Checkpoint: safetensors, or a PyTorch .pth/.pt/.bin.")
+  @Option(names = "--weights", paramLabel = "FILE", description = "Checkpoint: safetensors, or a PyTorch .pth/.pt/.bin.")
   Path weights;
+
+  @Option(names = "--random-weights",
+      description = "GhostNet 1.0x with random weights instead of a checkpoint, to try the command: its classes "
+          + "mean nothing.")
+  boolean randomWeights;
 
   @Option(names = "--device", description = "cpu, cuda or cuda:N (default: the best available).")
   String device;
@@ -26,18 +31,25 @@ final class ModelOptions {
     return GhostNet.Options.DEFAULT.withPrecision(Precision.parse(precision));
   }
 
-  /** The model from --weights, or, where the command allows it, GhostNet 1.0x with random weights. */
-  GhostNet load(boolean randomIfNoWeights) {
+  /**
+   * The model from --weights, or GhostNet 1.0x with random weights when --random-weights asks for
+   * them or, for a command whose results do not depend on the weights, when none are given.
+   */
+  GhostNet load(boolean randomWithoutWeights) {
+    if (weights != null && randomWeights) {
+      throw new InvalidArgumentException("--weights and --random-weights exclude each other: give one");
+    }
     if (weights != null) {
       return GhostNet.load(weights, device(), options());
     }
-    if (!randomIfNoWeights) {
-      throw new InvalidArgumentException("--weights is required");
+    if (!randomWeights && !randomWithoutWeights) {
+      throw new InvalidArgumentException("--weights FILE is required (or --random-weights, to try the command "
+          + "with random weights, whose classes mean nothing)");
     }
     return GhostNet.random(1.0, 1000, 0, device(), options());
   }
 
   String weightsDescription() {
-    return weights == null ? "random GhostNet 1.0x weights" : "weights " + weights;
+    return weights == null ? "random weights" : "weights " + weights;
   }
 }

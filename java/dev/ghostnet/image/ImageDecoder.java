@@ -1,5 +1,6 @@
 package dev.ghostnet.image;
 
+import dev.ghostnet.InvalidArgumentException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
@@ -52,6 +53,9 @@ public final class ImageDecoder {
 
   /** Decodes a JPEG or PNG read to its end from {@code in} (not closed). */
   public static RgbImage decode(InputStream in, String name) {
+    if (in == null) {
+      throw new InvalidArgumentException("the input stream is null");
+    }
     byte[] encoded;
     try {
       encoded = in.readAllBytes();
@@ -74,7 +78,7 @@ public final class ImageDecoder {
 
   private static Pixels decodeUnguarded(byte[] encoded, String name) {
     if (encoded == null) {
-      throw new ImageDecodeException(name, "the encoded image is null");
+      throw new InvalidArgumentException("the encoded image is null");
     }
     if (encoded.length == 0) {
       throw new ImageDecodeException(name, "the file is empty");
@@ -92,6 +96,9 @@ public final class ImageDecoder {
   }
 
   static byte[] read(Path file, String name) {
+    if (file == null) {
+      throw new InvalidArgumentException("the image path is null");
+    }
     try {
       long size = Files.size(file);
       if (size > Integer.MAX_VALUE - 16) {

@@ -60,6 +60,9 @@ public final class Labels {
    * bundled file); a final empty line is ignored, other empty lines are names.
    */
   public static Labels read(Path file) {
+    if (file == null) {
+      throw new InvalidArgumentException("the labels file is null");
+    }
     try (InputStream in = Files.newInputStream(file)) {
       return of(lines(in));
     } catch (IOException e) {

@@ -1,6 +1,5 @@
 package dev.ghostnet.internal;
 
-import dev.ghostnet.Device;
 import dev.ghostnet.GhostNetException;
 import java.io.File;
 import java.io.IOException;
@@ -60,14 +59,5 @@ public final class NativeLibrary {
   public static boolean gpuUsable() {
     ensureLoaded();
     return NativeApi.gn_gpu_count() > 0 && NativeApi.gn_gpu_unavailable_reason().isEmpty();
-  }
-
-  public static void requireDevice(Device device) {
-    ensureLoaded();
-    Status.check(NativeApi.gn_require_device(kindCode(device), device.index()));
-  }
-
-  public static int kindCode(Device device) {
-    return device.isCuda() ? 1 : 0;
   }
 }

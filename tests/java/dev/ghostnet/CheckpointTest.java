@@ -1,5 +1,6 @@
 package dev.ghostnet;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,9 +60,18 @@ class CheckpointTest {
   }
 
   @Test
-  void aMissingFileIsAClearError() {
+  void aMissingFileOrAFolderIsRefusedAsACheckpointNamingIt() {
     Path missing = temp.resolve("nope.safetensors");
-    GhostNetException e = assertThrows(GhostNetException.class, () -> GhostNet.load(missing, Device.CPU));
-    assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+    String[] expected = {"cannot read the checkpoint '" + missing + "': no such file",
+        "cannot read the checkpoint '" + temp + "': not a regular file"};
+    Path[] paths = {missing, temp};
+    for (int i = 0; i < paths.length; i++) {
+      Path path = paths[i];
+      CheckpointException load = assertThrows(CheckpointException.class, () -> GhostNet.load(path, Device.CPU));
+      assertEquals(expected[i], load.getMessage());
+      CheckpointException convert = assertThrows(CheckpointException.class,
+          () -> Checkpoints.convertToSafetensors(path, temp.resolve("out.safetensors")));
+      assertEquals(expected[i], convert.getMessage());
+    }
   }
 }

@@ -18,8 +18,8 @@ final class Fixtures {
   private Fixtures() {}
 
   /** One reference case: weights, an input batch and the logits PyTorch gives for it. */
-  record Case(String name, Path weights, Path input, Path expected, int numClasses, double maxAbsReference,
-      double top1Margin) {
+  record Case(String name, Path weights, double width, Path input, Path expected, int numClasses,
+      double maxAbsReference, double top1Margin) {
     @Override
     public String toString() {
       return name;
@@ -38,7 +38,8 @@ final class Fixtures {
     List<Case> cases = new ArrayList<>();
     for (var element : MANIFEST.getAsJsonArray("cases")) {
       JsonObject c = element.getAsJsonObject();
-      cases.add(new Case(c.get("name").getAsString(), path(c, "weights"), path(c, "input"), path(c, "expected"),
+      cases.add(new Case(c.get("name").getAsString(), path(c, "weights"), c.get("width").getAsDouble(),
+          path(c, "input"), path(c, "expected"),
           c.get("num_classes").getAsInt(), c.get("max_abs_reference").getAsDouble(),
           c.get("top1_margin").getAsDouble()));
     }

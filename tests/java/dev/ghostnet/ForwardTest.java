@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +29,37 @@ class ForwardTest {
     try (GhostNet model = GhostNet.load(c.weights(), Device.CPU)) {
       assertEquals(c.numClasses(), model.numClasses());
       double error = Fixtures.maxAbsDifference(Fixtures.logits(model, c.input()), Fixtures.expected(c));
+      assertTrue(error <= 1e-4 * c.maxAbsReference() + 1e-6, c.name() + ": max |logits - reference| = " + error);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void aModelIsNamedByItsWidthMultiplierAndClasses(Fixtures.Case c) {
+    try (GhostNet model = GhostNet.load(c.weights(), Device.CPU)) {
+      // Double.toString writes the widths as GhostNet's names do: 1.0, 0.5, 1.3, 0.25.
+      assertEquals("GhostNet " + c.width() + "x, " + c.numClasses() + " classes, fp32 on cpu", model.toString());
+    }
+  }
+
+  @Test
+  void wrappedFloatBuffersInAndOutGivePyTorchsLogits() {
+    Fixtures.Case c = Fixtures.smallCase();
+    try (GhostNet model = GhostNet.load(c.weights(), Device.CPU);
+        ExecutionContext context = model.newContext();
+        Tensor input = Npy.read(c.input(), Layout.NCHW)) {
+      Shape shape = input.shape();
+      FloatBuffer x = ByteBuffer.allocateDirect((int) input.byteSize()).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      x.put(input.toFloatArray()).flip();
+      float[] expected = Fixtures.expected(c);
+      FloatBuffer y = ByteBuffer.allocateDirect(4 * expected.length).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      try (Tensor wrappedIn = Tensor.wrap(x, shape);
+          Tensor wrappedOut = Tensor.wrap(y, Shape.of(shape.batch(), model.numClasses()))) {
+        context.forward(wrappedIn, wrappedOut);
+      }
+      float[] logits = new float[expected.length];
+      y.get(logits);
+      double error = Fixtures.maxAbsDifference(logits, expected);
       assertTrue(error <= 1e-4 * c.maxAbsReference() + 1e-6, c.name() + ": max |logits - reference| = " + error);
     }
   }

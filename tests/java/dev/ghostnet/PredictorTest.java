@@ -2,10 +2,14 @@ package dev.ghostnet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ghostnet.image.ImageDecoder;
 import dev.ghostnet.image.ImagePreprocessor;
+import dev.ghostnet.image.Labels;
+import dev.ghostnet.image.RgbImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -50,7 +55,7 @@ class PredictorTest {
     }
   }
 
-  private static Predictor.Builder small() {
+  private static PredictorBuilder small() {
     return Predictor.builder(WEIGHTS).devices(Device.CPU).decodeThreads(2).maxBatchSize(8);
   }
 
@@ -172,10 +177,137 @@ class PredictorTest {
   }
 
   @Test
+  void aLoadedModelIsRunAndLeftOpen() {
+    try (GhostNet model = GhostNet.load(WEIGHTS, Device.CPU)) {
+      InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+          () -> Predictor.builder(model).devices(Device.CPU));
+      assertTrue(e.getMessage().contains("a model already loaded: its devices were chosen when it was loaded"),
+          e.getMessage());
+      assertThrows(InvalidArgumentException.class, () -> Predictor.builder(model).options(GhostNet.Options.DEFAULT));
+      try (Predictor predictor = Predictor.builder(model).decodeThreads(2).build()) {
+        assertEquals(List.of(Device.CPU), predictor.devices());
+        assertArrayEquals(expected.get(images.get(0)), predictor.predict(images.get(0)).logits(), 1e-4f);
+      }
+      assertFalse(model.isClosed());
+      model.newContext().close();
+    }
+  }
+
+  @Test
+  void theModelMayBeClosedOnceThePredictorIsBuilt() {
+    GhostNet model = GhostNet.load(WEIGHTS, Device.CPU);
+    try (Predictor predictor = Predictor.builder(model).build()) {
+      model.close();
+      assertArrayEquals(expected.get(images.get(1)), predictor.predict(images.get(1)).logits(), 1e-4f);
+    }
+  }
+
+  @Test
+  void aClosedModelIsRefusedByBuild() {
+    GhostNet model = GhostNet.load(WEIGHTS, Device.CPU);
+    model.close();
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> Predictor.builder(model).build());
+    assertTrue(e.getMessage().contains("is closed"), e.getMessage());
+  }
+
+  @Test
+  void imagesInMemoryArePredictedInPlace() throws IOException {
+    try (Predictor predictor = small().build()) {
+      for (String name : List.of("rgb_500x375.jpg", "gray_300x200.png")) {
+        Path file = Fixtures.DIR.resolve("images/samples").resolve(name);
+        RgbImage decoded = ImageDecoder.decode(file);
+        Prediction fromPixels = predictor.predict(decoded, name);
+        assertEquals(name, fromPixels.source());
+        assertArrayEquals(expected.get(file), fromPixels.logits(), 1e-4f);
+        Prediction fromJdk = predictor.predict(ImageIO.read(file.toFile()), name);
+        assertArrayEquals(expected.get(file), fromJdk.logits(), 1e-4f);
+      }
+    }
+  }
+
+  @Test
+  void onTheHostABatchComputesItsImagesAndNoMore() throws Exception {
+    // One context waiting up to a second for more: the five images make one batch of five,
+    // below the largest (six), which padding to a power of two would have computed as six.
+    try (Predictor predictor = small().maxBatchSize(6).contextsPerDevice(1).maxQueueDelay(Duration.ofSeconds(1))
+        .build()) {
+      List<CompletableFuture<Prediction>> futures = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        futures.add(predictor.submit(images.get(i)));
+      }
+      for (int i = 0; i < 5; i++) {
+        assertArrayEquals(expected.get(images.get(i)), futures.get(i).get().logits(), 1e-4f);
+      }
+      PredictorMetrics m = predictor.metrics();
+      assertEquals(Map.of(5, 1L), m.batchSizes());
+      assertEquals(0, m.paddedImages());
+    }
+  }
+
+  @Test
+  void onAGpuABatchOfFiveIsComputedAsEightAndEachImageGetsItsOwnLogits() throws Exception {
+    GpuSupport.assumeGpu();
+    try (Predictor predictor = Predictor.builder(WEIGHTS).devices(Device.cuda(0)).decodeThreads(2).maxBatchSize(8)
+        .contextsPerDevice(1).maxQueueDelay(Duration.ofSeconds(1)).build()) {
+      List<CompletableFuture<Prediction>> futures = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        futures.add(predictor.submit(images.get(i)));
+      }
+      for (int i = 0; i < 5; i++) {
+        float[] want = expected.get(images.get(i));
+        double scale = 0;
+        for (float v : want) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        double error = Fixtures.maxAbsDifference(want, futures.get(i).get().logits());
+        assertTrue(error <= 1e-3 * scale, images.get(i) + ": max error " + error); // as GpuForwardTest's FP32
+      }
+      assertEquals(Map.of(5, 1L), predictor.metrics().batchSizes());
+      assertEquals(3, predictor.metrics().paddedImages());
+    }
+  }
+
+  @Test
+  void onAGpuABatchIsPaddedToThePowerOfTwoItsCudaGraphWasCapturedFor() {
+    assertEquals(1, BatchRunner.paddedSize(1, 64));
+    assertEquals(8, BatchRunner.paddedSize(5, 64));
+    assertEquals(6, BatchRunner.paddedSize(5, 6));
+    assertEquals(64, BatchRunner.paddedSize(33, 64));
+    assertEquals(64, BatchRunner.paddedSize(64, 64));
+  }
+
+  @Test
+  void changingTheBuilderAfterBuildChangesNothingInThePredictor() throws Exception {
+    PredictorBuilder builder = small().maxBatchSize(2).topK(3).maxQueueDelay(Duration.ofMillis(20));
+    try (Predictor predictor = builder.build()) {
+      builder.maxBatchSize(16).topK(7).labels(Labels.of(List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")));
+      List<CompletableFuture<Prediction>> futures = new ArrayList<>();
+      for (int i = 0; i < 24; i++) {
+        futures.add(predictor.submit(images.get(i % images.size())));
+      }
+      for (CompletableFuture<Prediction> future : futures) {
+        Prediction p = future.get();
+        assertEquals(3, p.top().size());
+        assertEquals(String.valueOf(p.top().get(0).index()), p.top().get(0).label()); // no labels: indices
+      }
+      assertTrue(predictor.metrics().batchSizes().keySet().stream().allMatch(size -> size <= 2),
+          predictor.metrics().toString());
+    }
+  }
+
+  @Test
+  void labelsForAnotherNumberOfClassesAreRefusedByBuild() {
+    InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+        () -> small().labels(Labels.of(List.of("cat", "dog", "fish"))).build());
+    assertEquals("the labels name 3 classes, the model has 10", e.getMessage());
+  }
+
+  @Test
   void badSettingsAreRefused() {
     assertThrows(InvalidArgumentException.class, () -> small().maxBatchSize(0));
     assertThrows(InvalidArgumentException.class, () -> small().queue(0, Predictor.Overflow.BLOCK));
     assertThrows(InvalidArgumentException.class, () -> small().maxQueueDelay(Duration.ofMillis(-1)));
     assertThrows(InvalidArgumentException.class, () -> small().devices());
+    assertThrows(InvalidArgumentException.class, () -> small().devices(Device.CPU, null));
   }
 }

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Soak (issue 6, item 5): models, contexts, streams and tensors (owned, pinned, borrowed,
+ * Soak: models, contexts, streams and tensors (owned, pinned, borrowed,
  * released) are created and closed 10,000 times, with failing requests among them, and the
  * process's resident memory stays flat after warm-up.
  *

@@ -15,7 +15,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
- * Stress (issue 6, item 5): one model shared by 16 threads gives, in every thread, exactly the
+ * Stress: one model shared by 16 threads gives, in every thread, exactly the
  * logits a single thread gets; and a failed request leaves its context and the model as they were.
  */
 class StressTest {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Random;
 import org.bytedeco.javacpp.FloatPointer;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,94 @@ class TensorTest {
     buffer.position(8);
     try (Tensor t = Tensor.wrap(buffer, DType.F32, Shape.of(1))) {
       assertArrayEquals(new float[] {42f}, t.toFloatArray());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = DType.class, names = {"F32", "F16", "BF16"})
+  void aBufferNotInNativeByteOrderIsRefusedSayingHowToFixIt(DType dtype) {
+    ByteBuffer bigEndian = ByteBuffer.allocateDirect(64); // a direct buffer starts big-endian
+    InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+        () -> Tensor.wrap(bigEndian, dtype, Shape.of(4)));
+    assertTrue(e.getMessage().contains("BIG_ENDIAN byte order") && e.getMessage().contains(dtype.toString())
+        && e.getMessage().contains("call buffer.order(ByteOrder.nativeOrder()) before writing to it"), e.getMessage());
+    try (Tensor t = Tensor.wrap(bigEndian.order(ByteOrder.nativeOrder()), dtype, Shape.of(4))) {
+      assertEquals(dtype, t.dtype());
+    }
+  }
+
+  @Test
+  void bytesHaveNoByteOrder() {
+    try (Tensor t = Tensor.wrap(ByteBuffer.allocateDirect(4).order(ByteOrder.BIG_ENDIAN), DType.U8, Shape.of(4))) {
+      t.copyFrom(new byte[] {1, 2, 3, 4});
+      assertArrayEquals(new byte[] {1, 2, 3, 4}, t.toByteArray());
+    }
+  }
+
+  @Test
+  void aFloatBufferIsWrappedWithoutCopyingFromItsPosition() {
+    FloatBuffer floats = ByteBuffer.allocateDirect(4 * 8).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    for (int i = 0; i < 8; i++) {
+      floats.put(i, i + 0.25f);
+    }
+    floats.position(2);
+    try (Tensor t = Tensor.wrap(floats, Shape.of(2, 3))) {
+      assertFalse(t.isOwner());
+      assertArrayEquals(new float[] {2.25f, 3.25f, 4.25f, 5.25f, 6.25f, 7.25f}, t.toFloatArray());
+      t.copyFrom(new float[] {-1, -2, -3, -4, -5, -6}); // lands in the buffer
+      floats.put(7, 42f); // and the buffer's writes land in the tensor
+      assertEquals(42f, t.toFloatArray()[5]);
+    }
+    assertEquals(2, floats.position());
+    assertEquals(0.25f, floats.get(0));
+    assertEquals(-1f, floats.get(2));
+    assertEquals(-5f, floats.get(6));
+  }
+
+  @Test
+  void floatBuffersThatCannotBeWrappedAreRefused() {
+    String heap = assertThrows(InvalidArgumentException.class,
+        () -> Tensor.wrap(FloatBuffer.allocate(4), Shape.of(4))).getMessage();
+    assertTrue(heap.contains("a heap FloatBuffer cannot be wrapped"), heap);
+    FloatBuffer direct = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    String readOnly = assertThrows(InvalidArgumentException.class,
+        () -> Tensor.wrap(direct.asReadOnlyBuffer(), Shape.of(4))).getMessage();
+    assertTrue(readOnly.contains("a read-only FloatBuffer cannot be wrapped"), readOnly);
+    String small = assertThrows(InvalidArgumentException.class, () -> Tensor.wrap(direct, Shape.of(5))).getMessage();
+    assertTrue(small.contains("F32 [5] needs 5 floats, the buffer has 4 remaining"), small);
+    FloatBuffer bigEndian = ByteBuffer.allocateDirect(16).asFloatBuffer();
+    String order = assertThrows(InvalidArgumentException.class, () -> Tensor.wrap(bigEndian, Shape.of(4))).getMessage();
+    assertTrue(order.contains("call buffer.order(ByteOrder.nativeOrder())"), order);
+  }
+
+  @Test
+  void floatBuffersOfAnyKindCopyInAndOut() {
+    float[] values = {1.5f, -2f, 3.25f, 0f, 7f, -0.5f};
+    FloatBuffer heap = FloatBuffer.allocate(8).put(values).position(0);
+    FloatBuffer bigEndian = ByteBuffer.allocateDirect(4 * 8).asFloatBuffer().put(values).position(1);
+    try (Tensor t = Tensor.allocate(Device.CPU, DType.F32, Shape.of(2, 3))) {
+      t.copyFrom(heap);
+      assertArrayEquals(values, t.toFloatArray());
+      assertEquals(0, heap.position());
+
+      t.copyFrom(bigEndian); // its floats from position 1, whatever their byte order
+      assertArrayEquals(new float[] {-2f, 3.25f, 0f, 7f, -0.5f, 0f}, t.toFloatArray());
+
+      FloatBuffer out = FloatBuffer.allocate(9).position(2);
+      t.copyTo(out);
+      assertEquals(2, out.position());
+      assertArrayEquals(new float[] {0, 0, -2f, 3.25f, 0f, 7f, -0.5f, 0f, 0}, out.array());
+
+      String small = assertThrows(InvalidArgumentException.class, () -> t.copyTo(FloatBuffer.allocate(5))).getMessage();
+      assertTrue(small.contains("has 6 elements, the buffer has 5 remaining"), small);
+      assertThrows(InvalidArgumentException.class, () -> t.copyFrom(FloatBuffer.allocate(5)));
+      String readOnly = assertThrows(InvalidArgumentException.class,
+          () -> t.copyTo(FloatBuffer.allocate(6).asReadOnlyBuffer())).getMessage();
+      assertTrue(readOnly.contains("read-only"), readOnly);
+    }
+    try (Tensor f16 = Tensor.allocate(Device.CPU, DType.F16, Shape.of(6))) {
+      String wrongType = assertThrows(InvalidArgumentException.class, () -> f16.copyFrom(heap)).getMessage();
+      assertTrue(wrongType.contains("is F16, expected F32"), wrongType);
     }
   }
 

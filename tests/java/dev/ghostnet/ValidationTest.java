@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ghostnet.internal.NativeApi;
 import dev.ghostnet.internal.NativeLibrary;
 import dev.ghostnet.internal.Status;
+import dev.ghostnet.image.ImageDecoder;
+import dev.ghostnet.image.ImagePreprocessor;
+import dev.ghostnet.image.Labels;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import org.bytedeco.javacpp.FloatPointer;
@@ -16,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /**
- * Whatever the Java API receives is checked before it reaches native code (issue 6, item 6):
- * each case below gets a typed exception whose message names what is wrong.
+ * Whatever the Java API receives is checked before it reaches native code, so that a mistake is
+ * reported where it was made, never as a crash: each case below gets a typed exception whose
+ * message names what is wrong.
  */
 class ValidationTest {
   static final Shape IMAGE = Shape.nchw(1, 3, 8, 8);
@@ -49,7 +56,10 @@ class ValidationTest {
           new Call("pointer is null", () -> Tensor.wrap((Pointer) null, Device.CPU, DType.F32, IMAGE)),
           new Call("values is null", () -> Tensor.fromFloats(null, IMAGE)),
           new Call("source tensor is null", () -> x.copyFrom((Tensor) null)),
-          new Call("destination tensor is null", () -> x.copyTo(null)),
+          new Call("destination tensor is null", () -> x.copyTo((Tensor) null)),
+          new Call("buffer is null", () -> Tensor.wrap((FloatBuffer) null, IMAGE)),
+          new Call("values is null", () -> x.copyFrom((FloatBuffer) null)),
+          new Call("destination buffer is null", () -> x.copyTo((FloatBuffer) null)),
           new Call("stream is null", () -> x.copyFrom(x, null)),
           new Call("bytes is null", () -> x.copyFrom((byte[]) null)),
           new Call("input tensor is null", () -> context.forward(null)),
@@ -64,7 +74,16 @@ class ValidationTest {
           new Call("device is null", () -> Stream.create(null)),
           new Call("stream is null", () -> Stream.wrap((CUstream_st) null, Device.CPU)),
           new Call("dims is null", () -> Shape.of((long[]) null)),
-          new Call("unknown device 'null'", () -> Device.parse(null)));
+          new Call("unknown device 'null'", () -> Device.parse(null)),
+          new Call("weights path is null", () -> Predictor.builder((Path) null)),
+          new Call("model is null", () -> Predictor.builder((GhostNet) null)),
+          new Call("input path is null", () -> Checkpoints.convertToSafetensors(null, Path.of("out.safetensors"))),
+          new Call("leak listener is null", () -> LeakDetector.addListener(null)),
+          new Call("the labels file is null", () -> Labels.read(null)),
+          new Call("the image path is null", () -> ImageDecoder.decode((Path) null)),
+          new Call("the image path is null", () -> new ImagePreprocessor().preprocess((Path) null)),
+          new Call("the input stream is null", () -> ImageDecoder.decode((InputStream) null, "stream")),
+          new Call("the encoded image is null", () -> ImageDecoder.decode((byte[]) null, "bytes")));
       for (Call call : calls) {
         expectMessage(InvalidArgumentException.class, call.call(), call.fragment());
       }
@@ -105,7 +124,8 @@ class ValidationTest {
       } finally {
         Tensor.free(Device.CPU, address);
       }
-      try (Tensor borrowed = Tensor.wrap(ByteBuffer.allocateDirect(4 * 192), DType.F32, IMAGE)) {
+      try (Tensor borrowed = Tensor.wrap(ByteBuffer.allocateDirect(4 * 192).order(ByteOrder.nativeOrder()), DType.F32,
+          IMAGE)) {
         expectMessage(InvalidArgumentException.class, borrowed::release, "borrowed tensor F32 NCHW [1, 3, 8, 8] on cpu is borrowed");
       }
     }
@@ -121,8 +141,7 @@ class ValidationTest {
       model.close();
       context.close();
       stream.close();
-      expectMessage(IllegalStateException.class, model::newContext, "GhostNet (");
-      expectMessage(IllegalStateException.class, model::newContext, "on cpu is closed");
+      expectMessage(IllegalStateException.class, model::newContext, "GhostNet 0.25x, 10 classes, fp32 on cpu is closed");
       expectMessage(IllegalStateException.class, () -> context.forward(x, y), "execution context on cpu is closed");
       expectMessage(IllegalStateException.class, () -> context.forward(x), "execution context on cpu is closed");
       expectMessage(IllegalStateException.class, context::synchronize, "execution context on cpu is closed");
@@ -137,7 +156,7 @@ class ValidationTest {
     // adopted as cuda:0. The model must refuse it by its device alone, in Java.
     NativeLibrary.ensureLoaded();
     long[] handle = new long[1];
-    Status.check(NativeApi.gn_tensor_allocate(0, 0, DType.F32.code(), Layout.NCHW.code(), 4, IMAGE.dims(), 0, handle));
+    Status.check(NativeApi.gn_tensor_allocate(Device.Kind.HOST.code(), 0, DType.F32.code(), Layout.NCHW.code(), 4, IMAGE.dims(), 0, handle));
     try (GhostNet model = smallModel(); ExecutionContext context = model.newContext();
         Tensor elsewhere = Tensor.adoptNative(handle[0], Device.cuda(0));
         Tensor y = Tensor.allocate(Device.CPU, DType.F32, Shape.of(1, model.numClasses()))) {
@@ -190,6 +209,8 @@ class ValidationTest {
     expectMessage(InvalidArgumentException.class, () -> Shape.of(1L << 40, 1L << 40), "has too many elements");
     expectMessage(InvalidArgumentException.class, () -> Shape.of(new long[9]), "at most 8 dimensions");
     expectMessage(InvalidArgumentException.class, () -> Shape.of(1, 2, 3).batch(), "not an image layout");
+    expectMessage(InvalidArgumentException.class, () -> Shape.of(1, 2).dim(2), "shape [1, 2] has no dimension 2: its rank is 2");
+    expectMessage(InvalidArgumentException.class, () -> Shape.of(1, 2).dim(-1), "has no dimension -1");
     // Element counts that fit a long, byte sizes that do not.
     Shape huge = Shape.of(1L << 62);
     expectMessage(InvalidArgumentException.class, () -> Tensor.allocate(Device.CPU, DType.F32, huge),

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -168,6 +169,51 @@ class ClassifyCommandTest {
         }
       }
     }
+  }
+
+  @Test
+  void theHeaderNamesTheModelByWidthAndClassesAndItsWeights() {
+    Path image = IMAGES.resolve("samples/rgb_500x375.jpg");
+    CliRunner r = CliRunner.run("classify", "--weights", WEIGHTS.toString(), "--device", "cpu", image.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals("GhostNet 1.0x, 1000 classes, fp32 on cpu (weights " + WEIGHTS + ")", r.out().lines().findFirst().get());
+  }
+
+  @Test
+  void randomWeightsAreUsedOnlyWhenAskedFor() {
+    String image = IMAGES.resolve("samples/rgb_500x375.jpg").toString();
+    CliRunner none = CliRunner.run("classify", "--device", "cpu", image);
+    assertEquals(1, none.exitCode());
+    assertTrue(none.err().startsWith("error: --weights FILE is required (or --random-weights"), none.err());
+    assertEquals("", none.out());
+
+    CliRunner both = CliRunner.run("classify", "--weights", WEIGHTS.toString(), "--random-weights", "--device", "cpu",
+        image);
+    assertEquals(1, both.exitCode());
+    assertTrue(both.err().contains("--weights and --random-weights exclude each other"), both.err());
+
+    CliRunner random = CliRunner.run("classify", "--random-weights", "--device", "cpu", "--top", "1", image);
+    assertEquals(0, random.exitCode(), random.err());
+    assertEquals("GhostNet 1.0x, 1000 classes, fp32 on cpu (random weights)", random.out().lines().findFirst().get());
+    assertTrue(random.out().contains(image), random.out());
+  }
+
+  @Test
+  void withJsonAFileThatFailsHasItsRecordInTheStream() throws IOException {
+    Path broken = temp.resolve("broken.jpg");
+    Files.write(broken, new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0});
+    Path good = IMAGES.resolve("samples/rgb_500x375.jpg");
+    CliRunner r = CliRunner.run("classify", "--weights", WEIGHTS.toString(), "--device", "cpu", "--json",
+        good.toString(), broken.toString());
+    assertEquals(1, r.exitCode());
+    List<JsonObject> lines = r.out().lines().map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+    assertEquals(2, lines.size(), r.out());
+    assertEquals(good.toString(), lines.get(0).get("file").getAsString());
+    assertEquals(5, lines.get(0).getAsJsonArray("top").size());
+    JsonObject failure = lines.get(1);
+    assertEquals(broken.toString(), failure.get("file").getAsString());
+    assertTrue(failure.get("error").getAsString().contains("broken.jpg"), failure.toString());
+    assertEquals(Set.of("file", "error"), failure.keySet());
   }
 
   @Test

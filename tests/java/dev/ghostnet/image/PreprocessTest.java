@@ -32,7 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * maximum difference and the count of values off by 1 for every sample.
  */
 class PreprocessTest {
-  /** The bound the issue sets. */
+  /** The requirement above: at most one uint8 level per value. */
   private static final int TOLERANCE = 1;
 
   private static final Map<String, String> REPORT = new TreeMap<>();

@@ -1,4 +1,4 @@
-package dev.ghostnet.internal;
+package dev.ghostnet;
 
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,7 +11,7 @@ import java.util.function.LongConsumer;
  * <p>Each native call runs between {@link #enter()} and {@link #exit()}; a close that races with
  * a call defers the free to the end of that call, so a handle is never freed while in use.
  */
-public abstract class NativeResource implements AutoCloseable {
+abstract class NativeResource implements AutoCloseable {
   private static final Cleaner CLEANER = Cleaner.create();
   private static final long CLOSED = 1L << 62;
 
@@ -51,17 +51,17 @@ public abstract class NativeResource implements AutoCloseable {
    * @param free frees the handle
    * @param reportIfLeaked whether collection without close is a leak worth reporting
    */
-  protected NativeResource(long handle, LongConsumer free, String description, boolean reportIfLeaked) {
+  NativeResource(long handle, LongConsumer free, String description, boolean reportIfLeaked) {
     this.handle = handle;
     this.releaser = new Releaser(handle, free, description, reportIfLeaked);
     this.cleanable = CLEANER.register(this, releaser);
   }
 
   /** A name for messages: "tensor f32 [2, 3] on cpu", say. */
-  protected abstract String name();
+  abstract String name();
 
   /** Starts a native call: returns the handle, or throws if this object is closed. */
-  protected final long enter() {
+  final long enter() {
     while (true) {
       long s = state.get();
       if ((s & CLOSED) != 0) {
@@ -74,7 +74,7 @@ public abstract class NativeResource implements AutoCloseable {
   }
 
   /** Ends a native call started by {@link #enter()}. */
-  protected final void exit() {
+  final void exit() {
     if (state.decrementAndGet() == CLOSED) {
       cleanable.clean();
     }
