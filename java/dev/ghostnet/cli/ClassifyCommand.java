@@ -2,7 +2,6 @@ package dev.ghostnet.cli;
 
 import com.google.gson.Gson;
 import dev.ghostnet.GhostNet;
-import dev.ghostnet.InvalidArgumentException;
 import dev.ghostnet.Prediction;
 import dev.ghostnet.Predictor;
 import dev.ghostnet.image.Classification;
@@ -69,7 +68,7 @@ final class ClassifyCommand implements Callable<Integer> {
     List<Path> files = imageFiles(inputs);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    PreprocessOptions preprocess = new PreprocessOptions(resize, crop, interpolation());
+    PreprocessOptions preprocess = new PreprocessOptions(resize, crop, Interpolation.parse(interpolation));
     int failed = 0;
     try (GhostNet net = model.load(false);
         Predictor predictor = Predictor.builder(net).maxBatchSize(batch).preprocess(preprocess).topK(top).build();
@@ -101,14 +100,6 @@ final class ClassifyCommand implements Callable<Integer> {
     }
     out.flush();
     return failed == 0 ? 0 : 1;
-  }
-
-  private Interpolation interpolation() {
-    try {
-      return Interpolation.valueOf(interpolation.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new InvalidArgumentException("unknown --interpolation '" + interpolation + "': expected bilinear or bicubic");
-    }
   }
 
   private void print(PrintWriter out, Prediction p) {

@@ -8,6 +8,7 @@ import dev.ghostnet.internal.NativeLibrary;
 import dev.ghostnet.internal.Status;
 import dev.ghostnet.image.ImageDecoder;
 import dev.ghostnet.image.ImagePreprocessor;
+import dev.ghostnet.image.Interpolation;
 import dev.ghostnet.image.Labels;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -75,6 +76,8 @@ class ValidationTest {
           new Call("stream is null", () -> Stream.wrap((CUstream_st) null, Device.CPU)),
           new Call("dims is null", () -> Shape.of((long[]) null)),
           new Call("unknown device 'null'", () -> Device.parse(null)),
+          new Call("unknown interpolation 'null': expected bilinear or bicubic", () -> Interpolation.parse(null)),
+          new Call("unknown interpolation 'nearest': expected bilinear or bicubic", () -> Interpolation.parse("nearest")),
           new Call("weights path is null", () -> Predictor.builder((Path) null)),
           new Call("model is null", () -> Predictor.builder((GhostNet) null)),
           new Call("input path is null", () -> Checkpoints.convertToSafetensors(null, Path.of("out.safetensors"))),
