@@ -124,6 +124,24 @@ public final class Predictor implements AutoCloseable {
     return submit(String.valueOf(name), () -> preprocessor.preprocess(RgbImage.from(image)));
   }
 
+  /**
+   * Classifies an image its caller has already decoded, resized and cropped with this predictor's
+   * {@link PredictorBuilder#preprocess preprocessing options}: {@code crop * crop * 3} bytes of
+   * uint8 HWC RGB (what {@link ImagePreprocessor#preprocess(byte[], String)} gives), not changed
+   * until the future completes. For callers that decode on threads of their own.
+   *
+   * @throws InvalidArgumentException if {@code pixels} is not one preprocessed image's size
+   */
+  public CompletableFuture<Prediction> submitPreprocessed(byte[] pixels, String name) {
+    Tensor.requireNonNull(pixels, "pixels");
+    if (pixels.length != preprocessor.outputBytes()) {
+      int crop = preprocessor.options().crop();
+      throw new InvalidArgumentException("a preprocessed image of this predictor is " + crop + "x" + crop + "x3 = "
+          + preprocessor.outputBytes() + " bytes, found " + pixels.length);
+    }
+    return submit(String.valueOf(name), () -> pixels);
+  }
+
   /** Classifies an image file and waits for the answer. */
   public Prediction predict(Path image) {
     return await(submit(image));

@@ -226,6 +226,23 @@ class PredictorTest {
   }
 
   @Test
+  void imagesPreprocessedByTheCallerArePredictedAsTheFilesAre() {
+    ImagePreprocessor pre = new ImagePreprocessor();
+    try (Predictor predictor = small().build()) {
+      for (Path file : images.subList(0, 3)) {
+        Prediction p = predictor.submitPreprocessed(pre.preprocess(file), file.getFileName().toString()).join();
+        assertEquals(file.getFileName().toString(), p.source());
+        assertArrayEquals(expected.get(file), p.logits(), 1e-4f);
+      }
+      InvalidArgumentException e = assertThrows(InvalidArgumentException.class,
+          () -> predictor.submitPreprocessed(new byte[32 * 32 * 3], "small.png"));
+      assertEquals("a preprocessed image of this predictor is 224x224x3 = 150528 bytes, found 3072", e.getMessage());
+      assertEquals("pixels is null",
+          assertThrows(InvalidArgumentException.class, () -> predictor.submitPreprocessed(null, "x")).getMessage());
+    }
+  }
+
+  @Test
   void onTheHostABatchComputesItsImagesAndNoMore() throws Exception {
     // One context waiting up to a second for more: the five images make one batch of five,
     // below the largest (six), which padding to a power of two would have computed as six.
