@@ -32,15 +32,22 @@ class LibraryJarIT {
 
   @TempDir Path temp;
 
-  /** The pom's dependencies that a project depending on this one inherits: neither optional nor test. */
-  static Set<String> inheritedDependencies() throws Exception {
+  /** The dependencies the pom declares. */
+  static List<Element> pomDependencies() throws Exception {
     Element project = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new File("pom.xml"))
         .getDocumentElement();
-    Element dependencies = (Element) project.getElementsByTagName("dependencies").item(0);
-    Set<String> inherited = new TreeSet<>();
-    NodeList list = dependencies.getElementsByTagName("dependency");
+    NodeList list = ((Element) project.getElementsByTagName("dependencies").item(0)).getElementsByTagName("dependency");
+    List<Element> dependencies = new ArrayList<>();
     for (int i = 0; i < list.getLength(); i++) {
-      Element d = (Element) list.item(i);
+      dependencies.add((Element) list.item(i));
+    }
+    return dependencies;
+  }
+
+  /** The pom's dependencies that a project depending on this one inherits: neither optional nor test. */
+  static Set<String> inheritedDependencies() throws Exception {
+    Set<String> inherited = new TreeSet<>();
+    for (Element d : pomDependencies()) {
       String scope = text(d, "scope", "compile");
       if (!text(d, "optional", "false").equals("true") && (scope.equals("compile") || scope.equals("runtime"))) {
         inherited.add(text(d, "groupId", "") + ":" + text(d, "artifactId", ""));
@@ -57,6 +64,21 @@ class LibraryJarIT {
   @Test
   void aLibraryUserInheritsJavaCppAndNothingElse() throws Exception {
     assertEquals(Set.of("org.bytedeco:javacpp"), inheritedDependencies());
+  }
+
+  @Test
+  void sparkIsProvidedNeverPackaged() throws Exception {
+    Set<String> spark = new TreeSet<>();
+    for (Element d : pomDependencies()) {
+      if (text(d, "groupId", "").equals("org.apache.spark")) {
+        spark.add(text(d, "artifactId", "") + ":" + text(d, "scope", "compile"));
+      }
+    }
+    assertEquals(Set.of("spark-sql_2.13:provided", "spark-mllib_2.13:provided"), spark);
+    Set<String> runnable = entries(RUNNABLE);
+    assertTrue(runnable.contains("dev/ghostnet/spark/GhostNetClassifier.class"));
+    assertEquals(List.of(), runnable.stream().filter(e -> e.startsWith("org/apache/spark/") || e.startsWith("scala/")
+        || e.startsWith("org/apache/hadoop/")).limit(5).toList());
   }
 
   @Test
