@@ -1,5 +1,5 @@
 // Each kernel on the GPU against its host twin (the same functor run on the host), in
-// FP32, FP16 and BF16: the single-source promise of DESIGN principle 1, checked.
+// FP32, FP16 and BF16: one source compiled for both executors computes the same values.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Absurd and hostile sizes (issue 6, item 3): each is refused with a clear error before
+// Absurd and hostile sizes: each is refused with a clear error before
 // anything is allocated for it, and no input makes a reader's work or memory grow faster
 // than its size: no out-of-memory kill and no hang.
 //

@@ -93,7 +93,8 @@ std::vector<float> reference_conv(const std::vector<float>& x, const std::vector
   return y;
 }
 
-// [out][in][k][k] -> [k][k][in][out], as graph::channels_last_weights does (tested there too).
+// [out][in][k][k] -> [k][k][in][out]: the functors' weight layout, written out here so the
+// tests do not depend on graph::channels_last_weights.
 std::vector<float> channels_last(const std::vector<float>& w, int out, int in, int k) {
   std::vector<float> r(w.size());
   for (int o = 0; o < out; ++o)
@@ -196,7 +197,7 @@ TEST(Ops, GlobalAveragePoolDenseAndChannelScale) {
       for (int o = 0; o < out; ++o) {
         double s = b[std::size_t(o)];
         for (int j = 0; j < c; ++j) s += double(mean[std::size_t(i) * c + j]) * w[std::size_t(o) * c + j];
-        // relu6(s + 3) / 6 for the hard sigmoid, as the seed writes it.
+        // relu6(s + 3) / 6 for the hard sigmoid, as upstream writes it.
         expected[std::size_t(i) * out + o] =
             act == Act::Relu ? std::max(0.0f, float(s)) : std::min(6.0f, std::max(0.0f, float(s) + 3.0f)) / 6.0f;
       }

@@ -32,7 +32,7 @@ struct ModelOptions {
   CheckpointLimits limits;
 };
 
-// Weights for the seed's GhostNet at a width multiplier and class count, random but
+// Weights for upstream's GhostNet (huawei-noah's ghostnet_pytorch) at a width multiplier and class count, random but
 // deterministic in `seed` (Kaiming-scaled convolutions, BatchNorm statistics near 1):
 // for benchmarks and demos where real weights do not matter. Same keys as a checkpoint.
 GHOSTNET_API StateDict random_ghostnet_weights(double width, int num_classes, uint32_t seed);

@@ -8,7 +8,7 @@
 #include "ghostnet/error.h"
 #include "graph/architecture.h"
 #include "graph/graph.h"
-#include "graph/seed.h"
+#include "graph/upstream.h"
 
 namespace ghostnet {
 
@@ -32,7 +32,7 @@ namespace {
 // decimals recover the width (the stem's 16 * width cannot tell 1.3x from 1.25x).
 std::string width_name(int head_channels) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.2f", double(head_channels) / graph::seed::kHeadChannels);
+  std::snprintf(text, sizeof text, "%.2f", double(head_channels) / graph::upstream::kHeadChannels);
   std::string name = text;
   if (name.back() == '0') name.pop_back();
   return name + "x";

@@ -1,6 +1,7 @@
 // The CUDA executor's only kernel: an op functor over all its output elements, as a
-// grid-stride loop (DESIGN principle 1). 32-bit index arithmetic when the op is small
-// enough, since 64-bit division is several times slower on GPUs.
+// grid-stride loop, so the functors the host runs are the GPU's kernels too. 32-bit index
+// arithmetic when the op is small enough, since 64-bit division is several times slower
+// on GPUs.
 #pragma once
 
 #include <cuda_runtime_api.h>

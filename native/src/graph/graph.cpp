@@ -20,15 +20,14 @@ class Builder {
   Graph build() {
     const Architecture& arch = graph_.arch;
     int x = value(3);
-    add({OpKind::Input, "input", -1, x});
-    x = conv_op(OpKind::DenseConv, "conv_stem", x, folded("conv_stem", "bn1", 1), 2, ops::Act::Relu);
+    add({OpKind::Input, -1, x});
+    x = conv_op(OpKind::DenseConv, x, folded("conv_stem", "bn1", 1), 2, ops::Act::Relu);
     for (const auto& block : arch.blocks) x = bottleneck(block, x);
-    x = conv_op(OpKind::Pointwise, "blocks.9.0", x, folded("blocks.9.0.conv", "blocks.9.0.bn1", 1), 1, ops::Act::Relu);
+    x = conv_op(OpKind::Pointwise, x, folded("blocks.9.0.conv", "blocks.9.0.bn1", 1), 1, ops::Act::Relu);
     x = pool(x);
-    x = conv_op(OpKind::Pointwise, "conv_head", x, with_bias("conv_head.weight", "conv_head.bias", 1), 1,
-                ops::Act::Relu);
-    x = conv_op(OpKind::Pointwise, "classifier", x, classifier(), 1, ops::Act::None);
-    add({OpKind::Output, "output", x, -1});
+    x = conv_op(OpKind::Pointwise, x, with_bias("conv_head.weight", "conv_head.bias", 1), 1, ops::Act::Relu);
+    x = conv_op(OpKind::Pointwise, x, classifier(), 1, ops::Act::None);
+    add({OpKind::Output, x, -1});
     return std::move(graph_);
   }
 
@@ -37,26 +36,24 @@ class Builder {
     const std::string& p = b.prefix;
     int y = ghost(p + "ghost1", b.ghost1, x, -1);
     if (b.stride > 1) {
-      y = conv_op(OpKind::Depthwise, p + "conv_dw", y, folded(p + "conv_dw", p + "bn_dw", b.mid), b.stride,
-                  ops::Act::None);
+      y = conv_op(OpKind::Depthwise, y, folded(p + "conv_dw", p + "bn_dw", b.mid), b.stride, ops::Act::None);
     }
     if (b.has_se) squeeze_excite(p + "se", y);
     int residual = x;
     if (!b.identity_shortcut) {
-      residual = conv_op(OpKind::Depthwise, p + "shortcut.0", x, folded(p + "shortcut.0", p + "shortcut.1", b.in),
+      residual = conv_op(OpKind::Depthwise, x, folded(p + "shortcut.0", p + "shortcut.1", b.in),
                          b.stride, ops::Act::None);
-      residual = conv_op(OpKind::Pointwise, p + "shortcut.2", residual,
-                         folded(p + "shortcut.2", p + "shortcut.3", 1), 1, ops::Act::None);
+      residual = conv_op(OpKind::Pointwise, residual, folded(p + "shortcut.2", p + "shortcut.3", 1), 1, ops::Act::None);
     }
     return ghost(p + "ghost2", b.ghost2, y, residual);
   }
 
   int ghost(const std::string& key, const GhostModuleSpec& g, int x, int residual) {
     const ops::Act act = g.relu ? ops::Act::Relu : ops::Act::None;
-    const int primary = conv_op(OpKind::Pointwise, key + ".primary_conv", x,
-                                folded(key + ".primary_conv.0", key + ".primary_conv.1", 1), 1, act);
+    const int primary =
+        conv_op(OpKind::Pointwise, x, folded(key + ".primary_conv.0", key + ".primary_conv.1", 1), 1, act);
     const int out = value(g.out);
-    Op op{OpKind::GhostCheap, key + ".cheap_operation", primary, out};
+    Op op{OpKind::GhostCheap, primary, out};
     op.residual = residual;
     op.params = add_params(folded(key + ".cheap_operation.0", key + ".cheap_operation.1", g.primary));
     op.act = act;
@@ -66,25 +63,24 @@ class Builder {
 
   void squeeze_excite(const std::string& key, int x) {
     const int pooled = pool(x);
-    const int reduced = conv_op(OpKind::Dense, key + ".conv_reduce", pooled,
+    const int reduced = conv_op(OpKind::Dense, pooled,
                                 with_bias(key + ".conv_reduce.weight", key + ".conv_reduce.bias", 1), 1, ops::Act::Relu);
-    const int gates = conv_op(OpKind::Dense, key + ".conv_expand", reduced,
-                              with_bias(key + ".conv_expand.weight", key + ".conv_expand.bias", 1), 1,
-                              ops::Act::HardSigmoid);
-    Op op{OpKind::ChannelScale, key, x, x};
+    const int gates = conv_op(OpKind::Dense, reduced, with_bias(key + ".conv_expand.weight", key + ".conv_expand.bias", 1),
+                              1, ops::Act::HardSigmoid);
+    Op op{OpKind::ChannelScale, x, x};
     op.gates = gates;
     add(op);
   }
 
   int pool(int x) {
     const int out = value(graph_.values[x].channels, true);
-    add({OpKind::GlobalPool, "global_pool", x, out});
+    add({OpKind::GlobalPool, x, out});
     return out;
   }
 
-  int conv_op(OpKind kind, const std::string& name, int x, ConvParams params, int stride, ops::Act act) {
+  int conv_op(OpKind kind, int x, ConvParams params, int stride, ops::Act act) {
     const int out = value(params.out, graph_.values[x].pooled);
-    Op op{kind, name, x, out};
+    Op op{kind, x, out};
     op.params = add_params(std::move(params));
     op.stride = stride;
     op.act = act;
@@ -147,21 +143,6 @@ class Builder {
 };
 
 }  // namespace
-
-const char* op_kind_name(OpKind kind) {
-  switch (kind) {
-    case OpKind::Input: return "input";
-    case OpKind::DenseConv: return "dense_conv";
-    case OpKind::Pointwise: return "pointwise";
-    case OpKind::GhostCheap: return "ghost_cheap";
-    case OpKind::Depthwise: return "depthwise";
-    case OpKind::GlobalPool: return "global_pool";
-    case OpKind::Dense: return "dense";
-    case OpKind::ChannelScale: return "channel_scale";
-    case OpKind::Output: return "output";
-  }
-  return "unknown";
-}
 
 Graph build_graph(const StateDict& weights, const Architecture& arch) { return Builder(weights, arch).build(); }
 

@@ -39,11 +39,8 @@ enum class OpKind {
   Output,        // logits -> the caller's float32 tensor
 };
 
-const char* op_kind_name(OpKind kind);
-
 struct Op {
   OpKind kind = OpKind::Input;
-  std::string name;   // the checkpoint prefix it comes from, for messages and profiles
   int input = -1;     // value ids
   int output = -1;
   int residual = -1;  // GhostCheap: the value added to the output, or -1

@@ -2,7 +2,8 @@
 //
 // An op functor computes one output element, (pixel, channel) of an NHWC tensor, and is
 // compiled for both executors: the host runs it in parallel loops over pixels with the
-// channel loop innermost, the CUDA executor as a grid-stride kernel (DESIGN principle 1).
+// channel loop innermost, the CUDA executor as a grid-stride kernel. One source for both
+// keeps their arithmetic the same, so the host's results check the GPU's, op by op.
 #pragma once
 
 #include <cstdint>
@@ -59,7 +60,7 @@ enum class Act : int32_t { None = 0, Relu = 1, HardSigmoid = 2 };
 GN_HD float activate(Act act, float x) {
   switch (act) {
     case Act::Relu: return x > 0.0f ? x : 0.0f;
-    // PyTorch's relu6(x + 3) / 6, the seed's gate for squeeze-excite.
+    // PyTorch's relu6(x + 3) / 6: upstream's gate for squeeze-excite.
     case Act::HardSigmoid: return (x + 3.0f <= 0.0f ? 0.0f : x + 3.0f >= 6.0f ? 6.0f : x + 3.0f) / 6.0f;
     default: return x;
   }
