@@ -11,7 +11,7 @@ int round_up(int channels, int multiple) { return (channels + multiple - 1) / mu
 
 // Zero-extends a convolution to `out` outputs and `in` inputs. A depthwise convolution
 // (groups == in == out) stays depthwise: its groups grow with its channels.
-void pad_params(ConvParams& p, int out, int in) {
+void pad_params(ops::ConvParams& p, int out, int in) {
   const bool depthwise = p.groups > 1;
   const int groups = depthwise ? out : 1;
   if (depthwise) in = out;

@@ -78,7 +78,7 @@ class Builder {
     return out;
   }
 
-  int conv_op(OpKind kind, int x, ConvParams params, int stride, ops::Act act) {
+  int conv_op(OpKind kind, int x, ops::ConvParams params, int stride, ops::Act act) {
     const int out = value(params.out, graph_.values[x].pooled);
     Op op{kind, x, out};
     op.params = add_params(std::move(params));
@@ -89,8 +89,8 @@ class Builder {
   }
 
   // conv `key` followed by BatchNorm `bn`, folded.
-  ConvParams folded(const std::string& key, const std::string& bn, int groups) {
-    ConvParams p = shaped(key + ".weight", groups);
+  ops::ConvParams folded(const std::string& key, const std::string& bn, int groups) {
+    ops::ConvParams p = shaped(key + ".weight", groups);
     const auto gamma = floats(w_, bn + ".weight"), beta = floats(w_, bn + ".bias");
     const auto mean = floats(w_, bn + ".running_mean"), var = floats(w_, bn + ".running_var");
     const std::size_t per_output = p.weight.size() / std::size_t(p.out);
@@ -106,18 +106,18 @@ class Builder {
     return p;
   }
 
-  ConvParams with_bias(const std::string& weight, const std::string& bias, int groups) {
-    ConvParams p = shaped(weight, groups);
+  ops::ConvParams with_bias(const std::string& weight, const std::string& bias, int groups) {
+    ops::ConvParams p = shaped(weight, groups);
     p.bias = floats(w_, bias);
     return p;
   }
 
   // The classifier is a Linear layer: a 1x1 convolution on the pooled features.
-  ConvParams classifier() { return with_bias("classifier.weight", "classifier.bias", 1); }
+  ops::ConvParams classifier() { return with_bias("classifier.weight", "classifier.bias", 1); }
 
-  ConvParams shaped(const std::string& key, int groups) {
+  ops::ConvParams shaped(const std::string& key, int groups) {
     const StoredTensor& t = w_.at(key);
-    ConvParams p;
+    ops::ConvParams p;
     p.out = int(t.shape[0]);
     p.in = int(t.shape[1]) * groups;
     p.kernel = t.shape.size() == 4 ? int(t.shape[2]) : 1;
@@ -131,7 +131,7 @@ class Builder {
     return int(graph_.values.size()) - 1;
   }
 
-  int add_params(ConvParams p) {
+  int add_params(ops::ConvParams p) {
     graph_.params.push_back(std::move(p));
     return int(graph_.params.size()) - 1;
   }

@@ -13,19 +13,9 @@
 #include "ghostnet/checkpoint.h"
 #include "graph/architecture.h"
 #include "ops/common.h"
+#include "ops/weights.h"
 
 namespace ghostnet::graph {
-
-// A convolution with BatchNorm folded in: weight in PyTorch's order
-// [out][in / groups][kernel][kernel], one bias per output channel.
-struct ConvParams {
-  int out = 0;
-  int in = 0;
-  int kernel = 1;
-  int groups = 1;
-  std::vector<float> weight;
-  std::vector<float> bias;
-};
 
 enum class OpKind {
   Input,         // caller's batch -> NHWC compute type (normalising uint8)
@@ -58,7 +48,7 @@ struct Value {
 
 struct Graph {
   Architecture arch;
-  std::vector<ConvParams> params;
+  std::vector<ops::ConvParams> params;
   std::vector<Value> values;
   std::vector<Op> ops;
   int classes() const { return arch.classes; }

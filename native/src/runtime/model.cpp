@@ -3,12 +3,12 @@
 #include <atomic>
 #include <cstdio>
 
-#include "core/backend.h"
 #include "core/text.h"
 #include "ghostnet/error.h"
 #include "graph/architecture.h"
 #include "graph/graph.h"
 #include "graph/upstream.h"
+#include "runtime/backend.h"
 
 namespace ghostnet {
 

@@ -10,16 +10,16 @@
 #include <optional>
 #include <vector>
 
-#include "core/backend.h"
 #include "core/gpu_runtime.h"
-#include "core/plan_cache.h"
 #include "cuda/check.h"
-#include "cuda/cudnn_conv.h"
 #include "cuda/cudnn_loader.h"
 #include "cuda/launch.cuh"
+#include "executors/plan_cache.h"
+#include "executors/walk.h"
 #include "graph/channel_padding.h"
-#include "graph/walk.h"
-#include "graph/weight_layout.h"
+#include "ops/pointwise_conv_cudnn.h"
+#include "ops/weights.h"
+#include "runtime/backend.h"
 
 namespace ghostnet {
 namespace {
@@ -234,14 +234,14 @@ class CudaBackend final : public Backend {
     weights_.resize(graph_->params.size());
     for (const graph::Op& op : graph_->ops) {
       if (op.params < 0) continue;
-      const graph::ConvParams& p = graph_->params[std::size_t(op.params)];
+      const ops::ConvParams& p = graph_->params[std::size_t(op.params)];
       DeviceOpWeights& w = weights_[std::size_t(op.params)];
       w.bias = upload(device, p.bias);
       if (op.kind == graph::OpKind::Pointwise) {
         w.weight = upload(device, to_device_type<T>(p.weight));
         w.bias_typed = upload(device, to_device_type<T>(p.bias));
       } else {
-        w.weight = upload(device, graph::channels_last_weights(p));
+        w.weight = upload(device, ops::channels_last_weights(p));
       }
     }
   }

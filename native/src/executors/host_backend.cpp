@@ -2,13 +2,13 @@
 // FP32 on all cores.
 #include <memory>
 
-#include "core/backend.h"
-#include "core/plan_cache.h"
-#include "graph/walk.h"
-#include "graph/weight_layout.h"
-#include "host/gemm.h"
+#include "executors/plan_cache.h"
+#include "executors/walk.h"
 #include "host/isa.h"
 #include "host/thread_pool.h"
+#include "ops/pointwise_conv_gemm.h"
+#include "ops/weights.h"
+#include "runtime/backend.h"
 
 namespace ghostnet {
 namespace {
@@ -16,7 +16,7 @@ namespace {
 struct HostOpWeights {
   std::vector<float> channels_last;  // the functors' layout
   std::vector<float> bias;
-  host::PackedPointwise packed;      // pointwise ops only
+  ops::PackedPointwise packed;      // pointwise ops only
 };
 
 // Runs a functor over pixels [begin, end), channels innermost (in spans of kSpan where the
@@ -90,13 +90,13 @@ class HostBackend final : public Backend {
       : graph_(std::move(graph)), options_(options) {
     for (const graph::Op& op : graph_->ops) {
       if (op.params < 0) continue;
-      const graph::ConvParams& p = graph_->params[std::size_t(op.params)];
+      const ops::ConvParams& p = graph_->params[std::size_t(op.params)];
       weights_.resize(std::max(weights_.size(), std::size_t(op.params) + 1));
       HostOpWeights& w = weights_[std::size_t(op.params)];
       if (op.kind == graph::OpKind::Pointwise) {
-        w.packed = host::pack_pointwise(p);
+        w.packed = ops::pack_for_gemm(p);
       } else {
-        w.channels_last = graph::channels_last_weights(p);
+        w.channels_last = ops::channels_last_weights(p);
         w.bias = p.bias;
       }
     }
@@ -118,7 +118,7 @@ class HostBackend final : public Backend {
     };
     auto launch = [](const auto& functor) { run_on_host(functor); };
     auto pointwise = [this](const graph::Op& op, const float* in, float* out, int64_t pixels) {
-      host::pointwise_conv(in, pixels, weights_[std::size_t(op.params)].packed, op.act, out);
+      ops::pointwise_conv_gemm(in, pixels, weights_[std::size_t(op.params)].packed, op.act, out);
     };
     graph::walk<float>(*graph_, prepared.plan, {0, graph_->ops.size()}, static_cast<char*>(prepared.workspace.data()),
                        io, options_, weights, launch, pointwise);

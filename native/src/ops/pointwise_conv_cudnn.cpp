@@ -1,4 +1,4 @@
-#include "cuda/cudnn_conv.h"
+#include "ops/pointwise_conv_cudnn.h"
 
 #include <string>
 #include <utility>

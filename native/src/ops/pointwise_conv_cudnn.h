@@ -1,4 +1,4 @@
-// The GPU convolution engine for 1x1 convolutions: cuDNN's legacy convolution API.
+// The pointwise convolution's fast path on GPUs: cuDNN's legacy convolution API.
 //
 // Everything that can be decided ahead is decided when a plan is made: descriptors, the
 // algorithm (measured with cudnnFindConvolutionForwardAlgorithmEx), its workspace, and
