@@ -33,12 +33,12 @@ TEST(Plan, LiveValuesNeverOverlapAndMemoryIsShared) {
     }
     std::size_t total = 0;
     for (std::size_t a = 0; a < plan.values.size(); ++a) {
-      const ValueShape& va = plan.values[a];
+      const PlannedValue& va = plan.values[a];
       total += va.bytes;
       EXPECT_EQ(va.offset % kValueAlignment, 0u);
       EXPECT_LE(va.offset + va.bytes, plan.workspace_bytes);
       for (std::size_t b = a + 1; b < plan.values.size(); ++b) {
-        const ValueShape& vb = plan.values[b];
+        const PlannedValue& vb = plan.values[b];
         const bool live_together = first[a] <= last[b] && first[b] <= last[a];
         const bool share_bytes = va.offset < vb.offset + vb.bytes && vb.offset < va.offset + va.bytes;
         EXPECT_FALSE(live_together && share_bytes) << "values " << a << " and " << b;
@@ -51,13 +51,16 @@ TEST(Plan, LiveValuesNeverOverlapAndMemoryIsShared) {
 TEST(Plan, ShapesFollowUpstreamsStrides) {
   const Graph graph = fixture_graph("weights/w100_c1000_f16.safetensors");
   const Plan plan = make_plan(graph, 2, 224, 224, sizeof(float));
-  const ValueShape& stem = plan.values[std::size_t(graph.ops[1].output)];
+  const ops::Geometry& stem = plan.values[std::size_t(graph.ops[1].output)].geometry;
   EXPECT_EQ(stem.height, 112);
-  EXPECT_EQ(stem.channels, 16);
-  const ValueShape& head = plan.values[std::size_t(graph.ops[graph.ops.size() - 5].output)];  // blocks.9.0
+  EXPECT_EQ(stem.stored_channels, 16);
+  const ops::Geometry& head = plan.values[std::size_t(graph.ops[graph.ops.size() - 5].output)].geometry;  // blocks.9.0
   EXPECT_EQ(head.height, 7);
-  EXPECT_EQ(head.channels, 960);
-  EXPECT_EQ(plan.values[std::size_t(graph.ops.back().input)].channels, 1000);
+  EXPECT_EQ(head.stored_channels, 960);
+  const ops::Geometry& pooled = plan.values[std::size_t(graph.ops[graph.ops.size() - 4].output)].geometry;
+  EXPECT_EQ(pooled.height, 1);
+  EXPECT_EQ(pooled.pixels(), 2) << "one pixel per image";
+  EXPECT_EQ(plan.values[std::size_t(graph.ops.back().input)].geometry.stored_channels, 1000);
 }
 
 TEST(Plan, InputsBeyondWhatKernelsIndexAreRefused) {

@@ -7,17 +7,12 @@
 #include "host/isa.h"
 #include "host/thread_pool.h"
 #include "ops/pointwise_conv_gemm.h"
-#include "ops/weights.h"
 #include "runtime/backend.h"
 
 namespace ghostnet {
 namespace {
 
-struct HostOpWeights {
-  std::vector<float> channels_last;  // the functors' layout
-  std::vector<float> bias;
-  ops::PackedPointwise packed;      // pointwise ops only
-};
+using executors::OpWeights;
 
 // Runs a functor over pixels [begin, end), channels innermost (in spans of kSpan where the
 // functor offers them) so the compiler vectorises along them.
@@ -25,16 +20,17 @@ constexpr int kSpan = 32;
 
 template <typename F>
 inline __attribute__((always_inline)) void run_pixels_body(const F& f, int64_t begin, int64_t end) {
+  const int channels = f.out.shape.stored_channels;
   for (int64_t p = begin; p < end; ++p) {
     if constexpr (ops::has_spans<F>::value) {
       // Whole spans pass a constant count, so once inlined their loops have fixed trip counts
       // and the accumulators stay in registers; the remainder takes the general path.
       int c = 0;
-      for (; c + kSpan <= f.channels; c += kSpan) f.template span<kSpan>(p, c, kSpan);
-      if (c < f.channels) f.template span<kSpan>(p, c, f.channels - c);
+      for (; c + kSpan <= channels; c += kSpan) f.template span<kSpan>(p, c, kSpan);
+      if (c < channels) f.template span<kSpan>(p, c, channels - c);
     } else {
       GN_CHANNEL_LOOP
-      for (int c = 0; c < f.channels; ++c) f(p, c);
+      for (int c = 0; c < channels; ++c) f(p, c);
     }
   }
 }
@@ -61,13 +57,50 @@ void run_pixels(const F& f, int64_t begin, int64_t end) {
 // Runs a functor over all its elements, chunks of pixels to the pool.
 template <typename F>
 void run_on_host(const F& f) {
-  const int64_t per_chunk = std::max<int64_t>(1, 16384 / std::max(f.channels, 1));
-  host::parallel_for(f.pixels, per_chunk, [&f](int64_t begin, int64_t end) { run_pixels(f, begin, end); });
+  const int64_t per_chunk = std::max<int64_t>(1, 16384 / std::max(f.out.shape.stored_channels, 1));
+  host::parallel_for(f.out.shape.pixels(), per_chunk, [&f](int64_t begin, int64_t end) { run_pixels(f, begin, end); });
 }
 
-struct HostPlan {
-  graph::Plan plan;
-  Tensor workspace;
+struct HostOpWeights {
+  std::vector<float> weight;     // as the op's functor reads them
+  std::vector<float> bias;
+  ops::PackedPointwise packed;  // the GEMM's, for pointwise convolutions
+};
+
+// How the host lays out each op kind's weights: as its functor reads them, or, where an
+// overload names the op kind's definition, as its fast path does.
+struct HostWeights {
+  template <typename Kind>
+  HostOpWeights operator()(Kind, const ops::ConvParams& params) const {
+    return {Kind::functor_weights(params), params.bias, {}};
+  }
+  HostOpWeights operator()(ops::PointwiseConvOp, const ops::ConvParams& params) const {
+    return {{}, {}, ops::pack_for_gemm(params)};
+  }
+};
+
+// How the host runs each op kind: its functor in parallel loops, or, where an overload
+// names the op kind's definition, its fast path.
+class HostOps {
+ public:
+  explicit HostOps(const std::vector<HostOpWeights>& weights) : weights_(weights) {}
+
+  OpWeights weights(int params) const {
+    const HostOpWeights& w = weights_[std::size_t(params)];
+    return {w.weight.data(), w.bias.data()};
+  }
+
+  template <typename Kind>
+  void run(Kind, const graph::Op&, const ops::Operands<float>& o) const {
+    Kind::run(o, [](const auto& functor) { run_on_host(functor); });
+  }
+  void run(ops::PointwiseConvOp, const graph::Op& op, const ops::Operands<float>& o) const {
+    ops::pointwise_conv_gemm(o.input.data, o.output.shape.pixels(), weights_[std::size_t(op.params)].packed, o.act,
+                             o.output.data);
+  }
+
+ private:
+  const std::vector<HostOpWeights>& weights_;
 };
 
 class HostBackend;
@@ -81,26 +114,15 @@ class HostExecutor final : public Executor {
  private:
   const HostBackend& backend_;
   Stream stream_;
-  PlanCache<HostPlan> plans_;
+  executors::PlanCache<executors::Workspace> plans_;
 };
 
 class HostBackend final : public Backend {
  public:
   HostBackend(std::shared_ptr<const graph::Graph> graph, const ModelOptions& options)
-      : graph_(std::move(graph)), options_(options) {
-    for (const graph::Op& op : graph_->ops) {
-      if (op.params < 0) continue;
-      const ops::ConvParams& p = graph_->params[std::size_t(op.params)];
-      weights_.resize(std::max(weights_.size(), std::size_t(op.params) + 1));
-      HostOpWeights& w = weights_[std::size_t(op.params)];
-      if (op.kind == graph::OpKind::Pointwise) {
-        w.packed = ops::pack_for_gemm(p);
-      } else {
-        w.channels_last = ops::channels_last_weights(p);
-        w.bias = p.bias;
-      }
-    }
-  }
+      : graph_(std::move(graph)),
+        options_(options),
+        weights_(executors::prepare_weights<HostOpWeights>(*graph_, HostWeights{})) {}
 
   std::unique_ptr<Executor> create_executor(const Stream* stream) const override {
     if (stream != nullptr && stream->device().is_cuda()) {
@@ -110,25 +132,13 @@ class HostBackend final : public Backend {
     return std::make_unique<HostExecutor>(*this, Stream::create(Device::host()));
   }
 
-  void run(HostPlan& prepared, const Tensor& input, Tensor& output) const {
-    graph::Io io{input.data(), input.dtype(), input.layout() == Layout::NCHW, static_cast<float*>(output.data())};
-    auto weights = [this](int params) {
-      const HostOpWeights& w = weights_[std::size_t(params)];
-      return graph::OpWeights{w.channels_last.data(), w.bias.data()};
-    };
-    auto launch = [](const auto& functor) { run_on_host(functor); };
-    auto pointwise = [this](const graph::Op& op, const float* in, float* out, int64_t pixels) {
-      ops::pointwise_conv_gemm(in, pixels, weights_[std::size_t(op.params)].packed, op.act, out);
-    };
-    graph::walk<float>(*graph_, prepared.plan, {0, graph_->ops.size()}, static_cast<char*>(prepared.workspace.data()),
-                       io, options_, weights, launch, pointwise);
+  executors::Workspace prepare(const executors::PlanKey& key) const {
+    return executors::Workspace::make(*graph_, key, Device::host(), sizeof(float));
   }
 
-  HostPlan prepare(const PlanKey& key) const {
-    HostPlan prepared{graph::make_plan(*graph_, key.batch, key.height, key.width, sizeof(float)), Tensor()};
-    prepared.workspace = Tensor::allocate(Device::host(), DType::U8, {int64_t(prepared.plan.workspace_bytes)},
-                                          Layout::RowMajor);
-    return prepared;
+  void run(const executors::Workspace& workspace, const Tensor& input, Tensor& output) const {
+    HostOps ops(weights_);
+    executors::walk<float>(*graph_, workspace, {0, graph_->ops.size()}, executors::io_of(input, output, options_), ops);
   }
 
  private:
@@ -138,9 +148,9 @@ class HostBackend final : public Backend {
 };
 
 void HostExecutor::enqueue(const Tensor& input, Tensor& output) {
-  const PlanKey key = PlanKey::of(input);
-  HostPlan& prepared = plans_.get(key, [&] { return backend_.prepare(key); });
-  backend_.run(prepared, input, output);
+  const executors::PlanKey key = executors::PlanKey::of(input);
+  const executors::Workspace& workspace = plans_.get(key, [&] { return backend_.prepare(key); });
+  backend_.run(workspace, input, output);
 }
 
 }  // namespace

@@ -8,8 +8,9 @@
 #include <utility>
 
 #include "ghostnet/tensor.h"
+#include "graph/plan.h"
 
-namespace ghostnet {
+namespace ghostnet::executors {
 
 struct PlanKey {
   int64_t batch = 0;
@@ -27,6 +28,20 @@ struct PlanKey {
   bool operator==(const PlanKey& o) const {
     return std::tie(batch, height, width, dtype, layout) == std::tie(o.batch, o.height, o.width, o.dtype, o.layout);
   }
+};
+
+// A plan for one input shape, and the memory on the executor's device where it places
+// every value.
+struct Workspace {
+  graph::Plan plan;
+  Tensor memory;
+
+  static Workspace make(const graph::Graph& graph, const PlanKey& key, Device device, std::size_t element_size) {
+    Workspace w{graph::make_plan(graph, key.batch, key.height, key.width, element_size), Tensor()};
+    w.memory = Tensor::allocate(device, DType::U8, {int64_t(w.plan.workspace_bytes)}, Layout::RowMajor);
+    return w;
+  }
+  char* data() const { return static_cast<char*>(memory.data()); }
 };
 
 // A small least-recently-used cache: a service that sees many sizes keeps the latest ones.
@@ -52,4 +67,4 @@ class PlanCache {
   std::list<std::pair<PlanKey, Prepared>> entries_;
 };
 
-}  // namespace ghostnet
+}  // namespace ghostnet::executors

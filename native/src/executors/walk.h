@@ -1,48 +1,24 @@
-// Running the graph, shared by every executor: for each op, the functor it becomes with
-// the plan's buffers. An executor supplies only how to launch a functor (parallel loops
-// on the host, a grid-stride kernel on a GPU), how to run a pointwise convolution (its
-// engine), and where each op's weights live on its device.
+// Running a graph, shared by every executor: each op's weights prepared once, and each op
+// of a plan run in order as its definition says (ops/registry.h). An executor supplies
+// only how to run a functor (parallel loops on the host, a grid-stride kernel on a GPU),
+// its fast paths, and where each op's weights live on its device.
 #pragma once
 
-#include "ghostnet/error.h"
+#include <vector>
+
+#include "executors/plan_cache.h"
 #include "ghostnet/model.h"
+#include "ghostnet/tensor.h"
 #include "graph/graph.h"
-#include "graph/plan.h"
-#include "ops/bias_act.h"
-#include "ops/channel_scale.h"
-#include "ops/dense.h"
-#include "ops/dense_conv.h"
-#include "ops/depthwise_conv.h"
-#include "ops/ghost_cheap.h"
-#include "ops/global_pool.h"
-#include "ops/input_layout.h"
-#include "ops/to_float.h"
+#include "ops/registry.h"
 
-namespace ghostnet::graph {
+namespace ghostnet::executors {
 
-// An op's weights on the executor's device: channels-last float for the functors.
+// An op's weights on the executor's device, as its functor reads them.
 struct OpWeights {
   const float* weight = nullptr;
   const float* bias = nullptr;
 };
-
-// What the caller handed in for one forward pass.
-struct Io {
-  const void* input = nullptr;
-  DType input_dtype = DType::F32;
-  bool input_nchw = true;
-  float* output = nullptr;
-};
-
-// The per-channel affine map of the input op: uint8 images are normalised, float input
-// is taken as already normalised.
-inline void input_affine(DType dtype, const ModelOptions& options, float scale[4], float shift[4]) {
-  for (int c = 0; c < 4; ++c) {
-    const bool image = dtype == DType::U8 && c < 3;
-    scale[c] = image ? 1.0f / (255.0f * options.std[std::size_t(c)]) : 1.0f;
-    shift[c] = image ? -options.mean[std::size_t(c)] / options.std[std::size_t(c)] : 0.0f;
-  }
-}
 
 // A range of op indices: the GPU executor runs the input and output ops around a captured
 // CUDA graph of the ones between.
@@ -51,85 +27,66 @@ struct OpRange {
   std::size_t end;
 };
 
-// Runs the ops of `graph` in `range`, in order. T is the activation type;
-// `weights(params_id)` gives OpWeights; `launch(functor)` runs a functor over all its
-// elements; `pointwise(op, in, out, pixels)` runs a 1x1 convolution.
-template <typename T, typename Weights, typename Launch, typename Pointwise>
-void walk(const Graph& graph, const Plan& plan, OpRange range, char* workspace, const Io& io,
-          const ModelOptions& options, Weights&& weights, Launch&& launch, Pointwise&& pointwise) {
-  auto at = [&](int value) { return reinterpret_cast<T*>(workspace + plan.values[std::size_t(value)].offset); };
-  auto shape = [&](int value) -> const ValueShape& { return plan.values[std::size_t(value)]; };
+// Each op's weights as `prepare(kind, params)` makes them for an executor, indexed like
+// Graph::params; `kind` is the op kind's definition (ops/op.h). An executor overloads
+// `prepare` for the kinds it has fast paths for, and otherwise takes the layout that
+// Kind::functor_weights gives.
+template <typename Weights, typename Prepare>
+std::vector<Weights> prepare_weights(const graph::Graph& graph, Prepare&& prepare) {
+  std::vector<Weights> weights(graph.params.size());
+  for (const graph::Op& op : graph.ops) {
+    if (op.params < 0) continue;
+    const ops::ConvParams& params = graph.params[std::size_t(op.params)];
+    weights[std::size_t(op.params)] = ops::visit_op(op.kind, [&](auto kind) { return prepare(kind, params); });
+  }
+  return weights;
+}
+
+inline ops::Io io_of(const Tensor& input, Tensor& output, const ModelOptions& options) {
+  return {input.data(), input.dtype(), input.layout() == Layout::NCHW, options.mean, options.std,
+          static_cast<float*>(output.data())};
+}
+
+// One op's operands: its values where the plan placed them in the workspace.
+template <typename T>
+ops::Operands<T> operands_of(const graph::Graph& graph, const Workspace& workspace, const graph::Op& op,
+                             OpWeights weights, const ops::Io& io) {
+  auto view = [&](int value) {
+    if (value < 0) return ops::View<T>{};
+    const graph::PlannedValue& planned = workspace.plan.values[std::size_t(value)];
+    return ops::View<T>{reinterpret_cast<T*>(workspace.data() + planned.offset), planned.geometry};
+  };
+  auto read = [&](int value) {
+    const ops::View<T> v = view(value);
+    return ops::View<const T>{v.data, v.shape};
+  };
+  ops::Operands<T> operands;
+  operands.input = read(op.input);
+  operands.output = view(op.output);
+  operands.residual = read(op.residual);
+  operands.gates = read(op.gates);
+  operands.weight = weights.weight;
+  operands.bias = weights.bias;
+  operands.window = graph.window(op);
+  operands.act = op.act;
+  operands.io = &io;
+  return operands;
+}
+
+// Runs the ops of `graph` in `range`, in order, with T activations. `executor` supplies
+//   OpWeights weights(int params) const: an op's weights, as in OpWeights;
+//   void run(Kind, const graph::Op&, const ops::Operands<T>&): runs one op, either as
+//       Kind::run(operands, launch) with its way to launch a functor, or, in an overload
+//       for one kind's definition, on the executor's fast path for that kind.
+template <typename T, typename Executor>
+void walk(const graph::Graph& graph, const Workspace& workspace, OpRange range, const ops::Io& io,
+          Executor& executor) {
   for (std::size_t i = range.begin; i < range.end; ++i) {
-    const Op& op = graph.ops[i];
-    const OpWeights w = op.params >= 0 ? weights(op.params) : OpWeights{};
-    const int kernel = op.params >= 0 ? graph.params[std::size_t(op.params)].kernel : 1;
-    const ops::Window window{kernel, op.stride, kernel / 2};
-    switch (op.kind) {
-      case OpKind::Input: {
-        const ValueShape& out = shape(op.output);
-        auto make = [&](auto* in) {
-          using In = std::remove_const_t<std::remove_pointer_t<decltype(in)>>;
-          ops::InputLayout<In, T> f{in, at(op.output), out.pixels(), out.channels, int64_t(out.height) * out.width,
-                                    io.input_nchw, {}, {}};
-          input_affine(io.input_dtype, options, f.scale, f.shift);
-          launch(f);
-        };
-        if (io.input_dtype == DType::U8) {
-          make(static_cast<const uint8_t*>(io.input));
-        } else {
-          make(static_cast<const float*>(io.input));
-        }
-        break;
-      }
-      case OpKind::DenseConv: {
-        const ValueShape &in = shape(op.input), &out = shape(op.output);
-        launch(ops::DenseConv<T>{at(op.input), w.weight, w.bias, at(op.output), out.pixels(), out.channels,
-                                 in.channels, in.height, in.width, out.height, out.width, window, op.act});
-        break;
-      }
-      case OpKind::Pointwise:
-        pointwise(op, at(op.input), at(op.output), shape(op.output).pixels());
-        break;
-      case OpKind::GhostCheap: {
-        const ValueShape &in = shape(op.input), &out = shape(op.output);
-        const T* residual = op.residual >= 0 ? at(op.residual) : nullptr;
-        launch(ops::GhostCheap<T>{at(op.input), w.weight, w.bias, residual, at(op.output), out.pixels(),
-                                  out.channels, graph.values[std::size_t(op.output)].channels,
-                                  graph.values[std::size_t(op.input)].channels, in.channels, out.height, out.width,
-                                  window, op.act});
-        break;
-      }
-      case OpKind::Depthwise: {
-        const ValueShape &in = shape(op.input), &out = shape(op.output);
-        launch(ops::DepthwiseConv<T>{at(op.input), w.weight, w.bias, at(op.output), out.pixels(), out.channels,
-                                     in.height, in.width, out.height, out.width, window, op.act});
-        break;
-      }
-      case OpKind::GlobalPool: {
-        const ValueShape& in = shape(op.input);
-        launch(ops::GlobalAveragePool<T>{at(op.input), at(op.output), in.batch, in.channels,
-                                         int64_t(in.height) * in.width});
-        break;
-      }
-      case OpKind::Dense: {
-        const ValueShape &in = shape(op.input), &out = shape(op.output);
-        launch(ops::Dense<T>{at(op.input), w.weight, w.bias, at(op.output), out.batch, out.channels, in.channels,
-                             op.act});
-        break;
-      }
-      case OpKind::ChannelScale: {
-        const ValueShape& x = shape(op.input);
-        launch(ops::ChannelScale<T>{at(op.input), at(op.gates), x.pixels(), x.channels,
-                                    int64_t(x.height) * x.width});
-        break;
-      }
-      case OpKind::Output: {
-        const ValueShape& in = shape(op.input);
-        launch(ops::ToFloat<T>{at(op.input), io.output, in.pixels(), graph.classes(), in.channels});
-        break;
-      }
-    }
+    const graph::Op& op = graph.ops[i];
+    const OpWeights weights = op.params >= 0 ? executor.weights(op.params) : OpWeights{};
+    const ops::Operands<T> operands = operands_of<T>(graph, workspace, op, weights, io);
+    ops::visit_op(op.kind, [&](auto kind) { executor.run(kind, op, operands); });
   }
 }
 
-}  // namespace ghostnet::graph
+}  // namespace ghostnet::executors

@@ -7,6 +7,8 @@
 namespace ghostnet::graph {
 namespace {
 
+using ops::OpKind;
+
 constexpr double kBatchNormEpsilon = 1e-5;
 
 std::vector<float> floats(const StateDict& weights, const std::string& key) {
@@ -23,10 +25,10 @@ class Builder {
     add({OpKind::Input, -1, x});
     x = conv_op(OpKind::DenseConv, x, folded("conv_stem", "bn1", 1), 2, ops::Act::Relu);
     for (const auto& block : arch.blocks) x = bottleneck(block, x);
-    x = conv_op(OpKind::Pointwise, x, folded("blocks.9.0.conv", "blocks.9.0.bn1", 1), 1, ops::Act::Relu);
+    x = conv_op(OpKind::PointwiseConv, x, folded("blocks.9.0.conv", "blocks.9.0.bn1", 1), 1, ops::Act::Relu);
     x = pool(x);
-    x = conv_op(OpKind::Pointwise, x, with_bias("conv_head.weight", "conv_head.bias", 1), 1, ops::Act::Relu);
-    x = conv_op(OpKind::Pointwise, x, classifier(), 1, ops::Act::None);
+    x = conv_op(OpKind::PointwiseConv, x, with_bias("conv_head.weight", "conv_head.bias", 1), 1, ops::Act::Relu);
+    x = conv_op(OpKind::PointwiseConv, x, classifier(), 1, ops::Act::None);
     add({OpKind::Output, x, -1});
     return std::move(graph_);
   }
@@ -36,14 +38,15 @@ class Builder {
     const std::string& p = b.prefix;
     int y = ghost(p + "ghost1", b.ghost1, x, -1);
     if (b.stride > 1) {
-      y = conv_op(OpKind::Depthwise, y, folded(p + "conv_dw", p + "bn_dw", b.mid), b.stride, ops::Act::None);
+      y = conv_op(OpKind::DepthwiseConv, y, folded(p + "conv_dw", p + "bn_dw", b.mid), b.stride, ops::Act::None);
     }
     if (b.has_se) squeeze_excite(p + "se", y);
     int residual = x;
     if (!b.identity_shortcut) {
-      residual = conv_op(OpKind::Depthwise, x, folded(p + "shortcut.0", p + "shortcut.1", b.in),
-                         b.stride, ops::Act::None);
-      residual = conv_op(OpKind::Pointwise, residual, folded(p + "shortcut.2", p + "shortcut.3", 1), 1, ops::Act::None);
+      residual = conv_op(OpKind::DepthwiseConv, x, folded(p + "shortcut.0", p + "shortcut.1", b.in), b.stride,
+                         ops::Act::None);
+      residual =
+          conv_op(OpKind::PointwiseConv, residual, folded(p + "shortcut.2", p + "shortcut.3", 1), 1, ops::Act::None);
     }
     return ghost(p + "ghost2", b.ghost2, y, residual);
   }
@@ -51,7 +54,7 @@ class Builder {
   int ghost(const std::string& key, const GhostModuleSpec& g, int x, int residual) {
     const ops::Act act = g.relu ? ops::Act::Relu : ops::Act::None;
     const int primary =
-        conv_op(OpKind::Pointwise, x, folded(key + ".primary_conv.0", key + ".primary_conv.1", 1), 1, act);
+        conv_op(OpKind::PointwiseConv, x, folded(key + ".primary_conv.0", key + ".primary_conv.1", 1), 1, act);
     const int out = value(g.out);
     Op op{OpKind::GhostCheap, primary, out};
     op.residual = residual;
@@ -73,13 +76,13 @@ class Builder {
   }
 
   int pool(int x) {
-    const int out = value(graph_.values[x].channels, true);
+    const int out = value(graph_.values[x].channels);
     add({OpKind::GlobalPool, x, out});
     return out;
   }
 
   int conv_op(OpKind kind, int x, ops::ConvParams params, int stride, ops::Act act) {
-    const int out = value(params.out, graph_.values[x].pooled);
+    const int out = value(params.out);
     Op op{kind, x, out};
     op.params = add_params(std::move(params));
     op.stride = stride;
@@ -126,8 +129,8 @@ class Builder {
     return p;
   }
 
-  int value(int channels, bool pooled = false) {
-    graph_.values.push_back({channels, channels, pooled});
+  int value(int channels) {
+    graph_.values.push_back({channels, channels});
     return int(graph_.values.size()) - 1;
   }
 

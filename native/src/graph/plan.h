@@ -14,23 +14,17 @@
 
 namespace ghostnet::graph {
 
-struct ValueShape {
-  int64_t batch = 0;
-  int height = 0;
-  int width = 0;
-  int channels = 0;  // as stored: Value::stored_channels
+struct PlannedValue {
+  ops::Geometry geometry;
   std::size_t offset = 0;  // in the workspace, in bytes
   std::size_t bytes = 0;
-
-  int64_t pixels() const { return batch * height * width; }
-  int64_t elements() const { return pixels() * channels; }
 };
 
 struct Plan {
   int64_t batch = 0;
   int height = 0;
   int width = 0;
-  std::vector<ValueShape> values;  // indexed like Graph::values
+  std::vector<PlannedValue> values;  // indexed like Graph::values
   std::size_t workspace_bytes = 0;
 };
 

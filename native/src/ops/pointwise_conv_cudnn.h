@@ -32,12 +32,12 @@ class StreamHandle {
   Handle handle_ = nullptr;
 };
 
-// One planned 1x1 convolution over NHWC [batch, height, width, channels]:
+// One planned 1x1 convolution over NHWC tensors, `in` to `out` with their stored channels:
 // y = act(conv(x, w) + bias).
 class PointwiseConv {
  public:
-  PointwiseConv(Handle handle, DataType type, bool allow_tf32, int batch, int height, int width, int in_channels,
-                int out_channels, ops::Act act);
+  PointwiseConv(Handle handle, DataType type, bool allow_tf32, const ops::Geometry& in, const ops::Geometry& out,
+                ops::Act act);
   ~PointwiseConv();
   PointwiseConv(PointwiseConv&& other) noexcept;
   PointwiseConv& operator=(PointwiseConv&&) = delete;
