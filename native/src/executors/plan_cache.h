@@ -14,15 +14,15 @@ namespace ghostnet::executors {
 
 struct PlanKey {
   int64_t batch = 0;
-  int height = 0;
-  int width = 0;
+  int64_t height = 0;  // as the caller's tensor has it: make_plan checks what the kernels index
+  int64_t width = 0;
   DType dtype = DType::F32;
   Layout layout = Layout::NCHW;
 
   static PlanKey of(const Tensor& input) {
     const auto& s = input.shape();
     const bool nchw = input.layout() == Layout::NCHW;
-    return {s[0], int(nchw ? s[2] : s[1]), int(nchw ? s[3] : s[2]), input.dtype(), input.layout()};
+    return {s[0], nchw ? s[2] : s[1], nchw ? s[3] : s[2], input.dtype(), input.layout()};
   }
 
   bool operator==(const PlanKey& o) const {

@@ -82,7 +82,7 @@ void place_values(const Graph& graph, Plan& plan) {
 
 }  // namespace
 
-Plan make_plan(const Graph& graph, int64_t batch, int height, int width, std::size_t element_size) {
+Plan make_plan(const Graph& graph, int64_t batch, int64_t height, int64_t width, std::size_t element_size) {
   if (batch < 1 || height < 1 || width < 1) {
     fail(ErrorCode::InvalidArgument, "the input needs batch, height and width of at least 1, found batch " +
                                          std::to_string(batch) + ", " + std::to_string(height) + "x" +
@@ -90,12 +90,12 @@ Plan make_plan(const Graph& graph, int64_t batch, int height, int width, std::si
   }
   if (height > kMaxSide || width > kMaxSide) {
     fail(ErrorCode::InvalidArgument, "an input of " + std::to_string(height) + "x" + std::to_string(width) +
-                                         " is beyond what the kernels index: at most 2^30 rows and columns");
+                                         " is beyond what the kernels index: its height and width must be at most 2^30");
   }
   Plan plan;
   plan.batch = batch;
-  plan.height = height;
-  plan.width = width;
+  plan.height = int(height);
+  plan.width = int(width);
   plan.values.resize(graph.values.size());
   shape_values(graph, plan);
   for (PlannedValue& value : plan.values) {

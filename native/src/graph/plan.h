@@ -32,7 +32,8 @@ struct Plan {
 constexpr std::size_t kValueAlignment = 256;
 
 // Shapes and places every value for a batch of `batch` images of height x width, with
-// `element_size`-byte activations. Refuses sizes the kernels cannot index.
-Plan make_plan(const Graph& graph, int64_t batch, int height, int width, std::size_t element_size);
+// `element_size`-byte activations. This is where an input's size is checked: sizes the
+// kernels cannot index are refused, as they come, before anything narrows them.
+Plan make_plan(const Graph& graph, int64_t batch, int64_t height, int64_t width, std::size_t element_size);
 
 }  // namespace ghostnet::graph
