@@ -16,8 +16,8 @@
 #include <cuda_fp16.h>
 #define GN_HD __host__ __device__ __forceinline__
 #else
-// Always inlined, so each CPU-specific clone of the host loops (see executors/host_backend.cpp) gets
-// its own copy compiled for its instruction set.
+// Always inlined, so each CPU-specific clone of the host loops (executors/host_backend.cpp)
+// gets its own copy compiled for its instruction set.
 #define GN_HD inline __attribute__((always_inline))
 #endif
 
