@@ -56,7 +56,7 @@ TEST(PointwiseConvGemm, MatchesTheReferenceFunctorOnOddShapes) {
           o.bias = params.bias.data();
           o.act = act;
           PointwiseConvOp::run(o, [](const auto& f) { testing::run_elements(f); });
-          pointwise_conv_gemm(x.data(), pixels, packed, act, gemm.data());
+          pointwise_conv_gemm(o.input, packed, act, {gemm.data(), o.output.shape});
           expect_near_reference(gemm, reference);
         }
       }

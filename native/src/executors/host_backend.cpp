@@ -95,8 +95,7 @@ class HostOps {
     Kind::run(o, [](const auto& functor) { run_on_host(functor); });
   }
   void run(ops::PointwiseConvOp, const graph::Op& op, const ops::Operands<float>& o) const {
-    ops::pointwise_conv_gemm(o.input.data, o.output.shape.pixels(), weights_[std::size_t(op.params)].packed, o.act,
-                             o.output.data);
+    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output);
   }
 
  private:

@@ -42,9 +42,16 @@ std::vector<Weights> prepare_weights(const graph::Graph& graph, Prepare&& prepar
   return weights;
 }
 
+// The caller's tensors, checked by the runtime, as the input and output ops take them.
 inline ops::Io io_of(const Tensor& input, Tensor& output, const ModelOptions& options) {
-  return {input.data(), input.dtype(), input.layout() == Layout::NCHW, options.mean, options.std,
-          static_cast<float*>(output.data())};
+  ops::Io io;
+  io.input = input.data();
+  io.input_dtype = input.dtype();
+  io.input_nchw = input.layout() == Layout::NCHW;
+  io.mean = options.mean;
+  io.std = options.std;
+  io.output = static_cast<float*>(output.data());
+  return io;
 }
 
 // One op's operands: its values where the plan placed them in the workspace.

@@ -100,7 +100,8 @@ PackedPointwise pack_for_gemm(const ConvParams& params) {
   return packed;
 }
 
-void pointwise_conv_gemm(const float* in, int64_t pixels, const PackedPointwise& w, Act act, float* out) {
+void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act, View<float> out) {
+  const int64_t pixels = out.shape.pixels();
   const int panels = (w.out_channels + kPanel - 1) / kPanel;
   const int panel_groups = (panels + kPanelsPerTask - 1) / kPanelsPerTask;
   const int64_t row_blocks = (pixels + kRowBlock - 1) / kRowBlock;
@@ -108,8 +109,8 @@ void pointwise_conv_gemm(const float* in, int64_t pixels, const PackedPointwise&
     for (int64_t task = begin; task < end; ++task) {
       const int64_t row = task / panel_groups * kRowBlock;
       const int group = int(task % panel_groups);
-      Task t{in + row * w.in_channels, std::min(kRowBlock, pixels - row), &w, group * kPanelsPerTask,
-             std::min(panels, (group + 1) * kPanelsPerTask), act, out + row * w.out_channels};
+      Task t{in.data + row * w.in_channels, std::min(kRowBlock, pixels - row), &w, group * kPanelsPerTask,
+             std::min(panels, (group + 1) * kPanelsPerTask), act, out.data + row * w.out_channels};
       run_task(t);
     }
   });

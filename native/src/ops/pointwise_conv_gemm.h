@@ -23,7 +23,8 @@ struct PackedPointwise {
 
 PackedPointwise pack_for_gemm(const ConvParams& params);
 
-// in: [pixels][in_channels] packed; out: [pixels][out_channels] packed. Runs on all cores.
-void pointwise_conv_gemm(const float* in, int64_t pixels, const PackedPointwise& weights, Act act, float* out);
+// The operands of PointwiseConv<float>, with the weights packed: `in` stores
+// weights.in_channels per pixel and `out` weights.out_channels. Runs on all cores.
+void pointwise_conv_gemm(View<const float> in, const PackedPointwise& weights, Act act, View<float> out);
 
 }  // namespace ghostnet::ops

@@ -30,8 +30,8 @@ enum class OpKind {
   Output,         // logits to the caller's float32 tensor
 };
 
-// Returns visit(Definition{}) for the definition of `kind`: how the graph, the plan and
-// the executors ask an op kind for its rules and its functor.
+// Returns visit(definition) for the definition of `kind` (InputOp{} for Input, say): how
+// the graph, the plan and the executors ask an op kind for its rules and its functor.
 template <typename Visit>
 decltype(auto) visit_op(OpKind kind, Visit&& visit) {
   switch (kind) {

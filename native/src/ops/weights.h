@@ -16,9 +16,9 @@ struct ConvParams {
   std::vector<float> bias;
 };
 
-// [out][in / groups][K][K] -> [K][K][in / groups][out]: the output channel fastest, which
-// is what the per-element functors (dense, depthwise, fully connected) read contiguously
-// across neighbouring output channels.
+// [out][in / groups][K][K] -> [K][K][in / groups][out]: the output channel fastest, so a
+// functor reads the weights of neighbouring output channels contiguously (the layout the
+// convolution functors' functor_weights give).
 std::vector<float> channels_last_weights(const ConvParams& params);
 
 }  // namespace ghostnet::ops
