@@ -11,6 +11,8 @@
 #include "ghostnet/tensor.h"
 #include "gpu_support.h"
 #include "op_testing.h"
+#include "ops/bias_act.h"
+#include "ops/pointwise_conv_cudnn.h"
 #include "ops/registry.h"
 
 namespace ghostnet::ops {
@@ -217,6 +219,47 @@ TYPED_TEST(GpuOps, StemPoolDenseAndScaleMatchTheirHostTwins) {
   go.gates = read<T>(dgates, pooled);
   run_on_gpu(ChannelScaleOp{}, go);
   expect_close<T>(from_device<T>(ds, scaled.size()), scaled, "channel scale");
+}
+
+// The pointwise convolution's fast path on GPUs, planned and run as the CUDA executor does,
+// against the op's reference functor on the host; without an activation cuDNN may refuse
+// to fuse, and the bias is then added by BiasAct.
+TYPED_TEST(GpuOps, PointwiseConvThroughCudnnMatchesTheReferenceFunctor) {
+  GHOSTNET_REQUIRE_GPU();
+  using T = TypeParam;
+  // Channel counts as padding leaves them for tensor cores (multiples of 8), over pixels
+  // that are not.
+  const Geometry in = nhwc(2, 7, 5, 40), out = nhwc(2, 7, 5, 24);
+  Rounded<T> x(random_values(elements(in), 11)), weight(random_values(std::size_t(24) * 40, 12));
+  Rounded<T> bias(random_values(24, 13));
+  ConvParams params;
+  params.out = 24;
+  params.in = 40;
+  params.weight = weight.values;  // [out][in], cuDNN's layout too
+  params.bias = bias.values;
+  const std::vector<float> functor_weights = PointwiseConvOp::functor_weights(params);
+  Tensor dx = to_device(x.typed), dw = to_device(weight.typed), db = to_device(bias.typed);
+  Tensor dbf = to_device(bias.values), dy = device_output<T>(out);
+  Tensor search = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(64) << 20}, Layout::RowMajor);
+  cudnn::StreamHandle handle(0, nullptr);
+  for (Act act : {Act::None, Act::Relu}) {
+    std::vector<float> host(elements(out));
+    Operands<float> ho;
+    ho.input = {x.values.data(), in};
+    ho.output = {host.data(), out};
+    ho.weight = functor_weights.data();
+    ho.bias = bias.values.data();
+    ho.act = act;
+    run_on_host(PointwiseConvOp{}, ho);
+
+    cudnn::PointwiseConv conv(handle.get(), cudnn::data_type_of<T>(), false, in, out, act);
+    conv.plan(dx.data(), dw.data(), dy.data(), db.data(), search.data(), search.bytes());
+    Tensor workspace = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(conv.workspace_bytes())}, Layout::RowMajor);
+    conv.run(dx.data(), dw.data(), db.data(), dy.data(), workspace.data());
+    if (!conv.fused()) gpu::launch(BiasAct<T>{write<T>(dy, out), static_cast<const float*>(dbf.data()), act}, nullptr, 64);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    expect_close<T>(from_device<T>(dy, host.size()), host, conv.fused() ? "pointwise, fused" : "pointwise + bias act");
+  }
 }
 
 TYPED_TEST(GpuOps, InputNormalisationMatchesItsHostTwin) {

@@ -43,21 +43,6 @@ int tensor_core_channel_multiple(const ModelOptions& options) {
   return options.allow_tf32 ? 4 : 1;
 }
 
-template <typename T>
-struct Traits;
-template <>
-struct Traits<float> {
-  static constexpr cudnn::DataType kType = cudnn::DataType::Float;
-};
-template <>
-struct Traits<__half> {
-  static constexpr cudnn::DataType kType = cudnn::DataType::Half;
-};
-template <>
-struct Traits<__nv_bfloat16> {
-  static constexpr cudnn::DataType kType = cudnn::DataType::BFloat16;
-};
-
 // Host values to the device type T, as bytes ready to upload.
 template <typename T>
 std::vector<T> to_device_type(const std::vector<float>& values) {
@@ -202,7 +187,7 @@ class CudaExecutor final : public Executor {
     const graph::Op& op = backend_.graph().ops[index];
     const graph::PlannedValue& in = p.workspace.plan.values[std::size_t(op.input)];
     const graph::PlannedValue& out = p.workspace.plan.values[std::size_t(op.output)];
-    auto& conv = p.convs[index].emplace(cudnn_.get(), Traits<T>::kType, backend_.options().allow_tf32, in.geometry,
+    auto& conv = p.convs[index].emplace(cudnn_.get(), cudnn::data_type_of<T>(), backend_.options().allow_tf32, in.geometry,
                                         out.geometry, op.act);
     const DeviceOpWeights& w = backend_.weights(op.params);
     char* ws = p.workspace.data();

@@ -7,6 +7,8 @@
 // cuDNN are packed NHWC.
 #pragma once
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
@@ -17,6 +19,16 @@
 namespace ghostnet::cudnn {
 
 void check(Status status, const char* what);
+
+// cuDNN's data type for activations of type T.
+template <typename T>
+constexpr DataType data_type_of();
+template <>
+constexpr DataType data_type_of<float>() { return DataType::Float; }
+template <>
+constexpr DataType data_type_of<__half>() { return DataType::Half; }
+template <>
+constexpr DataType data_type_of<__nv_bfloat16>() { return DataType::BFloat16; }
 
 // A cuDNN handle bound to one stream. One per execution context: a handle must not be
 // used by two threads at once.
