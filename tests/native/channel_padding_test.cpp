@@ -5,13 +5,13 @@
 
 #include <memory>
 
-#include "core/backend.h"
 #include "fixtures.h"
 #include "ghostnet/checkpoint.h"
 #include "ghostnet/error.h"
 #include "ghostnet/npy.h"
 #include "graph/architecture.h"
 #include "graph/channel_padding.h"
+#include "runtime/backend.h"
 
 namespace ghostnet::graph {
 namespace {

@@ -1,34 +1,27 @@
-// Each kernel on the GPU against its host twin (the same functor run on the host), in
-// FP32, FP16 and BF16: the single-source promise of DESIGN principle 1, checked.
+// Each op kind on the GPU against its host twin (the same op run on the host), in FP32,
+// FP16 and BF16: one source compiled for both executors computes the same values.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "cuda/launch.cuh"
 #include "ghostnet/tensor.h"
 #include "gpu_support.h"
-#include "ops/channel_scale.h"
-#include "ops/dense.h"
-#include "ops/dense_conv.h"
-#include "ops/depthwise_conv.h"
-#include "ops/ghost_cheap.h"
-#include "ops/global_pool.h"
-#include "ops/input_layout.h"
+#include "op_testing.h"
+#include "ops/bias_act.h"
+#include "ops/pointwise_conv_cudnn.h"
+#include "ops/registry.h"
 
 namespace ghostnet::ops {
 namespace {
 
-std::vector<float> random_values(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
+using testing::nhwc;
+using testing::random_values;
+
+std::size_t elements(const Geometry& g) { return std::size_t(g.pixels() * g.stored_channels); }
 
 // Host values rounded to T, as T on the host and as float (what the twin computes with).
 template <typename T>
@@ -52,6 +45,11 @@ Tensor to_device(const std::vector<V>& host) {
 }
 
 template <typename T>
+Tensor device_output(const Geometry& g) {
+  return Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(elements(g) * sizeof(T))}, Layout::RowMajor);
+}
+
+template <typename T>
 std::vector<float> from_device(const Tensor& t, std::size_t n) {
   std::vector<T> typed(n);
   cudaMemcpy(typed.data(), t.data(), n * sizeof(T), cudaMemcpyDeviceToHost);
@@ -61,16 +59,32 @@ std::vector<float> from_device(const Tensor& t, std::size_t n) {
 }
 
 template <typename T>
+View<const T> read(const Tensor& t, const Geometry& g) {
+  return {static_cast<const T*>(t.data()), g};
+}
+
+template <typename T>
+View<T> write(Tensor& t, const Geometry& g) {
+  return {static_cast<T*>(t.data()), g};
+}
+
+template <typename T>
 float tolerance() {
   if constexpr (std::is_same_v<T, float>) return 1e-5f;
   if constexpr (std::is_same_v<T, __half>) return 2e-3f;
   return 1.6e-2f;  // bfloat16: 8 bits of mantissa
 }
 
-template <typename F>
-void run_on_host(const F& f) {
-  for (index_t p = 0; p < f.pixels; ++p)
-    for (int c = 0; c < f.channels; ++c) f(p, c);
+// Runs an op on the host, element by element, and as the GPU does.
+template <typename Kind>
+void run_on_host(Kind, const Operands<float>& o) {
+  Kind::run(o, [](const auto& f) { testing::run_elements(f); });
+}
+
+template <typename Kind, typename T>
+void run_on_gpu(Kind, const Operands<T>& o) {
+  Kind::run(o, [](const auto& f) { gpu::launch(f, nullptr, 64); });
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
 }
 
 template <typename T>
@@ -90,39 +104,47 @@ TYPED_TEST(GpuOps, DepthwiseAndGhostCheapMatchTheirHostTwins) {
   GHOSTNET_REQUIRE_GPU();
   using T = TypeParam;
   const int n = 2, h = 9, w = 7, c = 37, k = 5;
-  const Window window{k, 2, k / 2};
-  const int oh = window.output_size(h), ow = window.output_size(w);
-  Rounded<T> x(random_values(std::size_t(n) * h * w * c, 1));
+  const Window window = Window::same(k, 2);
+  const Geometry in = nhwc(n, h, w, c), out = nhwc(n, window.output_size(h), window.output_size(w), c);
+  Rounded<T> x(random_values(elements(in), 1));
   const auto weight = random_values(std::size_t(k) * k * c, 2), bias = random_values(std::size_t(c), 3);
-  Tensor dx = to_device(x.typed), dw = to_device(weight), db = to_device(bias);
-  Tensor dy = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(n) * oh * ow * c * int64_t(sizeof(T))}, Layout::RowMajor);
+  Tensor dx = to_device(x.typed), dw = to_device(weight), db = to_device(bias), dy = device_output<T>(out);
 
-  std::vector<float> host(std::size_t(n) * oh * ow * c);
-  run_on_host(DepthwiseConv<float>{x.values.data(), weight.data(), bias.data(), host.data(), index_t(n) * oh * ow, c, h,
-                                   w, oh, ow, window, Act::Relu});
-  gpu::launch(DepthwiseConv<T>{static_cast<const T*>(dx.data()), static_cast<const float*>(dw.data()),
-                               static_cast<const float*>(db.data()), static_cast<T*>(dy.data()), index_t(n) * oh * ow,
-                               c, h, w, oh, ow, window, Act::Relu},
-              nullptr, 64);
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  std::vector<float> host(elements(out));
+  Operands<float> ho;
+  ho.input = {x.values.data(), in};
+  ho.output = {host.data(), out};
+  ho.weight = weight.data();
+  ho.bias = bias.data();
+  ho.window = window;
+  ho.act = Act::Relu;
+  run_on_host(DepthwiseConvOp{}, ho);
+  Operands<T> go;
+  go.input = read<T>(dx, in);
+  go.output = write<T>(dy, out);
+  go.weight = static_cast<const float*>(dw.data());
+  go.bias = static_cast<const float*>(db.data());
+  go.window = window;
+  go.act = Act::Relu;
+  run_on_gpu(DepthwiseConvOp{}, go);
   expect_close<T>(from_device<T>(dy, host.size()), host, "depthwise");
 
   // Ghost cheap half with a residual: primary c channels, output 2c - 1.
-  const int out = 2 * c - 1;
-  Rounded<T> residual(random_values(std::size_t(n) * h * w * out, 4));
-  Tensor dr = to_device(residual.typed);
-  Tensor dg = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(n) * h * w * out * int64_t(sizeof(T))}, Layout::RowMajor);
+  const Geometry module = nhwc(n, h, w, 2 * c - 1);
+  Rounded<T> residual(random_values(elements(module), 4));
   const auto cheap_w = random_values(std::size_t(3) * 3 * c, 5);
-  Tensor dcw = to_device(cheap_w);
-  std::vector<float> ghost(std::size_t(n) * h * w * out);
-  run_on_host(GhostCheap<float>{x.values.data(), cheap_w.data(), bias.data(), residual.values.data(), ghost.data(),
-                                index_t(n) * h * w, out, out, c, c, h, w, {3, 1, 1}, Act::Relu});
-  gpu::launch(GhostCheap<T>{static_cast<const T*>(dx.data()), static_cast<const float*>(dcw.data()),
-                            static_cast<const float*>(db.data()), static_cast<const T*>(dr.data()),
-                            static_cast<T*>(dg.data()), index_t(n) * h * w, out, out, c, c, h, w, {3, 1, 1},
-                            Act::Relu},
-              nullptr, 64);
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  Tensor dr = to_device(residual.typed), dcw = to_device(cheap_w), dg = device_output<T>(module);
+  std::vector<float> ghost(elements(module));
+  ho.output = {ghost.data(), module};
+  ho.residual = {residual.values.data(), module};
+  ho.weight = cheap_w.data();
+  ho.window = Window::same(3, 1);
+  run_on_host(GhostCheapOp{}, ho);
+  go.output = write<T>(dg, module);
+  go.residual = read<T>(dr, module);
+  go.weight = static_cast<const float*>(dcw.data());
+  go.window = Window::same(3, 1);
+  run_on_gpu(GhostCheapOp{}, go);
   expect_close<T>(from_device<T>(dg, ghost.size()), ghost, "ghost cheap");
 }
 
@@ -130,77 +152,140 @@ TYPED_TEST(GpuOps, StemPoolDenseAndScaleMatchTheirHostTwins) {
   GHOSTNET_REQUIRE_GPU();
   using T = TypeParam;
   const int n = 3, h = 15, w = 11, c = 24, out = 40;
-  const Window window{3, 2, 1};
-  const int oh = window.output_size(h), ow = window.output_size(w);
-  Rounded<T> x(random_values(std::size_t(n) * h * w * 3, 6));
+  const Window window = Window::same(3, 2);
+  const Geometry image = nhwc(n, h, w, 3), stem = nhwc(n, window.output_size(h), window.output_size(w), c);
+  Rounded<T> x(random_values(elements(image), 6));
   const auto stem_w = random_values(std::size_t(9) * 3 * c, 7), bias = random_values(std::size_t(out), 8);
-  Tensor dx = to_device(x.typed), dsw = to_device(stem_w), db = to_device(bias);
-  Tensor dy = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(n) * oh * ow * c * int64_t(sizeof(T))}, Layout::RowMajor);
-  std::vector<float> stem(std::size_t(n) * oh * ow * c);
-  run_on_host(DenseConv<float>{x.values.data(), stem_w.data(), bias.data(), stem.data(), index_t(n) * oh * ow, c, 3, h, w,
-                               oh, ow, window, Act::Relu});
-  gpu::launch(DenseConv<T>{static_cast<const T*>(dx.data()), static_cast<const float*>(dsw.data()),
-                           static_cast<const float*>(db.data()), static_cast<T*>(dy.data()), index_t(n) * oh * ow, c, 3,
-                           h, w, oh, ow, window, Act::Relu},
-              nullptr, 64);
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  const std::vector<float> gpu_stem = from_device<T>(dy, stem.size());
-  expect_close<T>(gpu_stem, stem, "stem");
+  Tensor dx = to_device(x.typed), dsw = to_device(stem_w), db = to_device(bias), dy = device_output<T>(stem);
+  std::vector<float> host_stem(elements(stem));
+  Operands<float> ho;
+  ho.input = {x.values.data(), image};
+  ho.output = {host_stem.data(), stem};
+  ho.weight = stem_w.data();
+  ho.bias = bias.data();
+  ho.window = window;
+  ho.act = Act::Relu;
+  run_on_host(DenseConvOp{}, ho);
+  Operands<T> go;
+  go.input = read<T>(dx, image);
+  go.output = write<T>(dy, stem);
+  go.weight = static_cast<const float*>(dsw.data());
+  go.bias = static_cast<const float*>(db.data());
+  go.window = window;
+  go.act = Act::Relu;
+  run_on_gpu(DenseConvOp{}, go);
+  const std::vector<float> gpu_stem = from_device<T>(dy, host_stem.size());
+  expect_close<T>(gpu_stem, host_stem, "stem");
 
   // Pool, dense (hard sigmoid) and channel scale, fed from the GPU's own stem output so
   // both sides start from identical values.
   Rounded<T> s(gpu_stem);
-  Tensor ds = to_device(s.typed);
-  Tensor dp = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(n) * c * int64_t(sizeof(T))}, Layout::RowMajor);
-  std::vector<float> pooled(std::size_t(n) * c);
-  run_on_host(GlobalAveragePool<float>{s.values.data(), pooled.data(), n, c, index_t(oh) * ow});
-  gpu::launch(GlobalAveragePool<T>{static_cast<const T*>(ds.data()), static_cast<T*>(dp.data()), n, c, index_t(oh) * ow},
-              nullptr, 64);
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  const std::vector<float> gpu_pooled = from_device<T>(dp, pooled.size());
-  expect_close<T>(gpu_pooled, pooled, "pool");
+  const Geometry pooled = nhwc(n, 1, 1, c);
+  Tensor ds = to_device(s.typed), dp = device_output<T>(pooled);
+  std::vector<float> host_pooled(elements(pooled));
+  ho.input = {s.values.data(), stem};
+  ho.output = {host_pooled.data(), pooled};
+  run_on_host(GlobalPoolOp{}, ho);
+  go.input = read<T>(ds, stem);
+  go.output = write<T>(dp, pooled);
+  run_on_gpu(GlobalPoolOp{}, go);
+  const std::vector<float> gpu_pooled = from_device<T>(dp, host_pooled.size());
+  expect_close<T>(gpu_pooled, host_pooled, "pool");
 
   Rounded<T> p(gpu_pooled);
-  Tensor dpp = to_device(p.typed);
+  const Geometry gates = nhwc(n, 1, 1, out);
   const auto fc_w = random_values(std::size_t(c) * out, 9);
-  Tensor dfw = to_device(fc_w);
-  Tensor dg = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(n) * out * int64_t(sizeof(T))}, Layout::RowMajor);
-  std::vector<float> gates(std::size_t(n) * out);
-  run_on_host(Dense<float>{p.values.data(), fc_w.data(), bias.data(), gates.data(), n, out, c, Act::HardSigmoid});
-  gpu::launch(Dense<T>{static_cast<const T*>(dpp.data()), static_cast<const float*>(dfw.data()),
-                       static_cast<const float*>(db.data()), static_cast<T*>(dg.data()), n, out, c, Act::HardSigmoid},
-              nullptr, 64);
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  expect_close<T>(from_device<T>(dg, gates.size()), gates, "dense");
+  Tensor dpp = to_device(p.typed), dfw = to_device(fc_w), dg = device_output<T>(gates);
+  std::vector<float> host_gates(elements(gates));
+  ho.input = {p.values.data(), pooled};
+  ho.output = {host_gates.data(), gates};
+  ho.weight = fc_w.data();
+  ho.act = Act::HardSigmoid;
+  run_on_host(DenseOp{}, ho);
+  go.input = read<T>(dpp, pooled);
+  go.output = write<T>(dg, gates);
+  go.weight = static_cast<const float*>(dfw.data());
+  go.act = Act::HardSigmoid;
+  run_on_gpu(DenseOp{}, go);
+  expect_close<T>(from_device<T>(dg, host_gates.size()), host_gates, "dense");
 
-  Rounded<T> g(random_values(std::size_t(n) * c, 10));
+  Rounded<T> g(random_values(elements(pooled), 10));
   Tensor dgates = to_device(g.typed);
   std::vector<float> scaled = s.values;
-  run_on_host(ChannelScale<float>{scaled.data(), g.values.data(), index_t(n) * oh * ow, c, index_t(oh) * ow});
-  gpu::launch(ChannelScale<T>{static_cast<T*>(ds.data()), static_cast<const T*>(dgates.data()), index_t(n) * oh * ow, c,
-                              index_t(oh) * ow},
-              nullptr, 64);
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  ho.output = {scaled.data(), stem};
+  ho.gates = {g.values.data(), pooled};
+  run_on_host(ChannelScaleOp{}, ho);
+  go.output = write<T>(ds, stem);
+  go.gates = read<T>(dgates, pooled);
+  run_on_gpu(ChannelScaleOp{}, go);
   expect_close<T>(from_device<T>(ds, scaled.size()), scaled, "channel scale");
+}
+
+// The pointwise convolution's fast path on GPUs, planned and run as the CUDA executor does,
+// against the op's reference functor on the host; without an activation cuDNN may refuse
+// to fuse, and the bias is then added by BiasAct.
+TYPED_TEST(GpuOps, PointwiseConvThroughCudnnMatchesTheReferenceFunctor) {
+  GHOSTNET_REQUIRE_GPU();
+  using T = TypeParam;
+  // Channel counts as padding leaves them for tensor cores (multiples of 8), over pixels
+  // that are not.
+  const Geometry in = nhwc(2, 7, 5, 40), out = nhwc(2, 7, 5, 24);
+  Rounded<T> x(random_values(elements(in), 11)), weight(random_values(std::size_t(24) * 40, 12));
+  Rounded<T> bias(random_values(24, 13));
+  ConvParams params;
+  params.out = 24;
+  params.in = 40;
+  params.weight = weight.values;  // [out][in], cuDNN's layout too
+  params.bias = bias.values;
+  const std::vector<float> functor_weights = PointwiseConvOp::functor_weights(params);
+  Tensor dx = to_device(x.typed), dw = to_device(weight.typed), db = to_device(bias.typed);
+  Tensor dbf = to_device(bias.values), dy = device_output<T>(out);
+  Tensor search = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(64) << 20}, Layout::RowMajor);
+  cudnn::StreamHandle handle(0, nullptr);
+  for (Act act : {Act::None, Act::Relu}) {
+    std::vector<float> host(elements(out));
+    Operands<float> ho;
+    ho.input = {x.values.data(), in};
+    ho.output = {host.data(), out};
+    ho.weight = functor_weights.data();
+    ho.bias = bias.values.data();
+    ho.act = act;
+    run_on_host(PointwiseConvOp{}, ho);
+
+    cudnn::PointwiseConv conv(handle.get(), cudnn::data_type_of<T>(), false, in, out, act);
+    conv.plan(dx.data(), dw.data(), dy.data(), db.data(), search.data(), search.bytes());
+    Tensor workspace = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(conv.workspace_bytes())}, Layout::RowMajor);
+    conv.run(dx.data(), dw.data(), db.data(), dy.data(), workspace.data());
+    if (!conv.fused()) gpu::launch(BiasAct<T>{write<T>(dy, out), static_cast<const float*>(dbf.data()), act}, nullptr, 64);
+    ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+    expect_close<T>(from_device<T>(dy, host.size()), host, conv.fused() ? "pointwise, fused" : "pointwise + bias act");
+  }
 }
 
 TYPED_TEST(GpuOps, InputNormalisationMatchesItsHostTwin) {
   GHOSTNET_REQUIRE_GPU();
   using T = TypeParam;
-  const int n = 2, h = 5, w = 6;
-  std::vector<uint8_t> image(std::size_t(n) * h * w * 3);
+  const Geometry shape = nhwc(2, 5, 6, 3);
+  std::vector<uint8_t> image(elements(shape));
   for (std::size_t i = 0; i < image.size(); ++i) image[i] = uint8_t(i * 53 % 256);
-  Tensor di = to_device(image);
-  Tensor dy = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(image.size() * sizeof(T))}, Layout::RowMajor);
+  Tensor di = to_device(image), dy = device_output<T>(shape);
+  Io io;
+  io.input_dtype = DType::U8;
+  io.input_nchw = false;
+  io.mean = {0.485f, 0.456f, 0.406f};
+  io.std = {0.229f, 0.224f, 0.225f};
   std::vector<float> host(image.size());
-  InputLayout<uint8_t, float> f{image.data(), host.data(), index_t(n) * h * w, 3, h * w, false,
-                                {1 / (255 * 0.229f), 1 / (255 * 0.224f), 1 / (255 * 0.225f), 1},
-                                {-0.485f / 0.229f, -0.456f / 0.224f, -0.406f / 0.225f, 0}};
-  run_on_host(f);
-  InputLayout<uint8_t, T> g{static_cast<const uint8_t*>(di.data()), static_cast<T*>(dy.data()), f.pixels, 3, h * w,
-                            false, {f.scale[0], f.scale[1], f.scale[2], 1}, {f.shift[0], f.shift[1], f.shift[2], 0}};
-  gpu::launch(g, nullptr, 64);
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  io.input = image.data();
+  Operands<float> ho;
+  ho.output = {host.data(), shape};
+  ho.io = &io;
+  run_on_host(InputOp{}, ho);
+  Io gpu_io = io;
+  gpu_io.input = di.data();
+  Operands<T> go;
+  go.output = write<T>(dy, shape);
+  go.io = &gpu_io;
+  run_on_gpu(InputOp{}, go);
   expect_close<T>(from_device<T>(dy, host.size()), host, "input");
 }
 

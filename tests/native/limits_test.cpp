@@ -1,4 +1,4 @@
-// Absurd and hostile sizes (issue 6, item 3): each is refused with a clear error before
+// Absurd and hostile sizes: each is refused with a clear error before
 // anything is allocated for it, and no input makes a reader's work or memory grow faster
 // than its size: no out-of-memory kill and no hang.
 //
@@ -360,9 +360,10 @@ TEST(LimitsPlan, MakePlanRefusesSizesTheKernelsCannotIndex) {
   // Sides near INT_MAX are refused before any window arithmetic on them could overflow.
   for (const auto& size : {std::vector<int64_t>{int64_t(1) << 40, 1, 1}, std::vector<int64_t>{1, INT_MAX, INT_MAX},
                            std::vector<int64_t>{1, INT_MAX, 1}, std::vector<int64_t>{1, 1, (1 << 30) + 1},
+                           std::vector<int64_t>{1, (int64_t(1) << 32) + 8, 8},
                            std::vector<int64_t>{1 << 20, 1 << 10, 1 << 10}}) {
     try {
-      graph::make_plan(graph, size[0], int(size[1]), int(size[2]), sizeof(float));
+      graph::make_plan(graph, size[0], size[1], size[2], sizeof(float));
       ADD_FAILURE() << "planned batch " << size[0] << " of " << size[1] << "x" << size[2];
     } catch (const Error& error) {
       EXPECT_EQ(error.code(), ErrorCode::InvalidArgument) << error.what();

@@ -1,47 +1,34 @@
-// Every op functor against a plain reference written here, on the host: the element form
-// (what GPUs run) and the span form (what the host runs) must both agree with it.
+// Every op kind against a plain reference written here, on the host. Each op runs as the
+// executors run it (its definition's shape rule, weight layout and binding), in the
+// element form of its functor (what GPUs run) and the span form (what the host runs).
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
+#include <type_traits>
 #include <vector>
 
+#include "op_testing.h"
 #include "ops/bias_act.h"
-#include "ops/channel_scale.h"
-#include "ops/dense.h"
-#include "ops/dense_conv.h"
-#include "ops/depthwise_conv.h"
-#include "ops/ghost_cheap.h"
-#include "ops/global_pool.h"
-#include "ops/input_layout.h"
-#include "ops/to_float.h"
+#include "ops/registry.h"
 
 namespace ghostnet::ops {
 namespace {
 
-std::vector<float> random_values(std::size_t n, unsigned seed, float lo = -1.0f, float hi = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
-
-template <typename F>
-void run_elements(const F& f) {
-  for (index_t p = 0; p < f.pixels; ++p) {
-    for (int c = 0; c < f.channels; ++c) f(p, c);
-  }
-}
+using testing::nhwc;
+using testing::random_values;
+using testing::run_elements;
 
 template <typename F>
 void run_spans(const F& f) {
   constexpr int kSpan = 32;
-  for (index_t p = 0; p < f.pixels; ++p) {
-    for (int c = 0; c < f.channels; c += kSpan) f.template span<kSpan>(p, c, std::min(kSpan, f.channels - c));
+  const int channels = f.out.shape.stored_channels;
+  for (index_t p = 0; p < f.out.shape.pixels(); ++p) {
+    for (int c = 0; c < channels; c += kSpan) f.template span<kSpan>(p, c, std::min(kSpan, channels - c));
   }
 }
 
+// Fails on any element beyond the bound, and on NaN or infinity where a finite value is
+// expected (ASSERT_NEAR compares |a - b| <= bound, which NaN never is).
 void expect_close(const std::vector<float>& actual, const std::vector<float>& expected, const char* what) {
   ASSERT_EQ(actual.size(), expected.size());
   for (std::size_t i = 0; i < actual.size(); ++i) {
@@ -49,35 +36,51 @@ void expect_close(const std::vector<float>& actual, const std::vector<float>& ex
   }
 }
 
-// Runs a functor writing into `out` both ways and checks each against `expected`.
-template <typename F>
-void check_both_forms(F f, std::vector<float>& out, const std::vector<float>& expected) {
-  std::fill(out.begin(), out.end(), NAN);
-  run_elements(f);
-  expect_close(out, expected, "element form");
-  if constexpr (has_spans<F>::value) {
+// Runs an op on operands writing `out`, in both forms of its functor, and checks each
+// against `expected`; `out` starts as NaN, so an element left unwritten fails.
+template <typename Kind>
+void check_both_forms(Kind, const Operands<float>& o, std::vector<float>& out, const std::vector<float>& expected) {
+  Kind::run(o, [&](const auto& f) {
     std::fill(out.begin(), out.end(), NAN);
-    run_spans(f);
-    expect_close(out, expected, "span form");
-  }
+    run_elements(f);
+    expect_close(out, expected, "element form");
+    if constexpr (has_spans<std::decay_t<decltype(f)>>::value) {
+      std::fill(out.begin(), out.end(), NAN);
+      run_spans(f);
+      expect_close(out, expected, "span form");
+    }
+  });
 }
 
-struct Geometry {
+struct ConvCase {
   int n = 2, h = 9, w = 7, in_channels = 37, channels = 37, kernel = 3, stride = 1;
   int oh() const { return (h + 2 * (kernel / 2) - kernel) / stride + 1; }
   int ow() const { return (w + 2 * (kernel / 2) - kernel) / stride + 1; }
+  Window window() const { return Window::same(kernel, stride); }
 };
 
-// The textbook convolution over NHWC with "same" padding; weight [out][in/groups][k][k].
-std::vector<float> reference_conv(const std::vector<float>& x, const std::vector<float>& w,
-                                  const std::vector<float>& b, const Geometry& g, bool depthwise, Act act) {
+// Random weights in PyTorch's layout, [out][in / groups][kernel][kernel].
+ConvParams random_params(int out, int in, int kernel, int groups, unsigned seed) {
+  ConvParams p;
+  p.out = out;
+  p.in = in;
+  p.kernel = kernel;
+  p.groups = groups;
+  p.weight = random_values(std::size_t(out) * (in / groups) * kernel * kernel, seed);
+  p.bias = random_values(std::size_t(out), seed + 1);
+  return p;
+}
+
+// The textbook convolution over NHWC with "same" padding.
+std::vector<float> reference_conv(const std::vector<float>& x, const ConvParams& p, const ConvCase& g, Act act) {
   std::vector<float> y(std::size_t(g.n) * g.oh() * g.ow() * g.channels);
+  const bool depthwise = p.groups > 1;
   const int pad = g.kernel / 2, per_group = depthwise ? 1 : g.in_channels;
   for (int n = 0; n < g.n; ++n)
     for (int oy = 0; oy < g.oh(); ++oy)
       for (int ox = 0; ox < g.ow(); ++ox)
         for (int o = 0; o < g.channels; ++o) {
-          double sum = b[std::size_t(o)];
+          double sum = p.bias[std::size_t(o)];
           for (int i = 0; i < per_group; ++i) {
             const int ci = depthwise ? o : i;
             for (int ky = 0; ky < g.kernel; ++ky)
@@ -85,7 +88,7 @@ std::vector<float> reference_conv(const std::vector<float>& x, const std::vector
                 const int iy = oy * g.stride - pad + ky, ix = ox * g.stride - pad + kx;
                 if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
                 sum += double(x[((std::size_t(n) * g.h + iy) * g.w + ix) * g.in_channels + ci]) *
-                       w[((std::size_t(o) * per_group + i) * g.kernel + ky) * g.kernel + kx];
+                       p.weight[((std::size_t(o) * per_group + i) * g.kernel + ky) * g.kernel + kx];
               }
           }
           y[((std::size_t(n) * g.oh() + oy) * g.ow() + ox) * g.channels + o] = activate(act, float(sum));
@@ -93,40 +96,58 @@ std::vector<float> reference_conv(const std::vector<float>& x, const std::vector
   return y;
 }
 
-// [out][in][k][k] -> [k][k][in][out], as graph::channels_last_weights does (tested there too).
-std::vector<float> channels_last(const std::vector<float>& w, int out, int in, int k) {
-  std::vector<float> r(w.size());
-  for (int o = 0; o < out; ++o)
-    for (int i = 0; i < in; ++i)
-      for (int t = 0; t < k * k; ++t) r[(std::size_t(t) * in + i) * out + o] = w[(std::size_t(o) * in + i) * k * k + t];
-  return r;
+// The operands of a convolution from `x` to `y` over the case's shapes.
+Operands<float> conv_operands(const ConvCase& g, const std::vector<float>& x, std::vector<float>& y,
+                              const std::vector<float>& weight, const ConvParams& p, Act act) {
+  Operands<float> o;
+  o.input = {x.data(), nhwc(g.n, g.h, g.w, g.in_channels)};
+  o.output = {y.data(), nhwc(g.n, g.oh(), g.ow(), g.channels)};
+  o.weight = weight.data();
+  o.bias = p.bias.data();
+  o.window = g.window();
+  o.act = act;
+  return o;
 }
 
 TEST(Ops, DepthwiseConvMatchesTheTextbookConvolution) {
-  for (Geometry g : {Geometry{}, Geometry{2, 9, 7, 37, 37, 5, 2}, Geometry{1, 1, 1, 40, 40, 3, 2}, Geometry{1, 4, 3, 8, 8, 3, 1}}) {
+  for (ConvCase g : {ConvCase{}, ConvCase{2, 9, 7, 37, 37, 5, 2}, ConvCase{1, 1, 1, 40, 40, 3, 2},
+                     ConvCase{1, 4, 3, 8, 8, 3, 1}}) {
+    const Size size = DepthwiseConvOp::output_size(g.window(), {g.h, g.w});
+    EXPECT_EQ(size.height, g.oh());
+    EXPECT_EQ(size.width, g.ow());
     const auto x = random_values(std::size_t(g.n) * g.h * g.w * g.channels, 1);
-    const auto w = random_values(std::size_t(g.channels) * g.kernel * g.kernel, 2);
-    const auto b = random_values(std::size_t(g.channels), 3);
-    const auto wl = channels_last(w, g.channels, 1, g.kernel);
+    const ConvParams p = random_params(g.channels, g.channels, g.kernel, g.channels, 2);
+    const auto weight = DepthwiseConvOp::functor_weights(p);
     for (Act act : {Act::None, Act::Relu}) {
       std::vector<float> y(std::size_t(g.n) * g.oh() * g.ow() * g.channels);
-      check_both_forms(DepthwiseConv<float>{x.data(), wl.data(), b.data(), y.data(), index_t(g.n) * g.oh() * g.ow(),
-                                            g.channels, g.h, g.w, g.oh(), g.ow(), {g.kernel, g.stride, g.kernel / 2}, act},
-                       y, reference_conv(x, w, b, g, true, act));
+      check_both_forms(DepthwiseConvOp{}, conv_operands(g, x, y, weight, p, act), y, reference_conv(x, p, g, act));
     }
   }
 }
 
 TEST(Ops, DenseConvMatchesTheTextbookConvolution) {
-  Geometry g{2, 11, 8, 3, 19, 3, 2};
+  const ConvCase g{2, 11, 8, 3, 19, 3, 2};
+  const Size size = DenseConvOp::output_size(g.window(), {g.h, g.w});
+  EXPECT_EQ(size.height, g.oh());
+  EXPECT_EQ(size.width, g.ow());
   const auto x = random_values(std::size_t(g.n) * g.h * g.w * g.in_channels, 4);
-  const auto w = random_values(std::size_t(g.channels) * g.in_channels * g.kernel * g.kernel, 5);
-  const auto b = random_values(std::size_t(g.channels), 6);
-  const auto wl = channels_last(w, g.channels, g.in_channels, g.kernel);
+  const ConvParams p = random_params(g.channels, g.in_channels, g.kernel, 1, 5);
+  const auto weight = DenseConvOp::functor_weights(p);
   std::vector<float> y(std::size_t(g.n) * g.oh() * g.ow() * g.channels);
-  check_both_forms(DenseConv<float>{x.data(), wl.data(), b.data(), y.data(), index_t(g.n) * g.oh() * g.ow(), g.channels,
-                                    g.in_channels, g.h, g.w, g.oh(), g.ow(), {g.kernel, g.stride, 1}, Act::Relu},
-                   y, reference_conv(x, w, b, g, false, Act::Relu));
+  check_both_forms(DenseConvOp{}, conv_operands(g, x, y, weight, p, Act::Relu), y, reference_conv(x, p, g, Act::Relu));
+}
+
+TEST(Ops, PointwiseConvMatchesTheTextbookConvolution) {
+  // Channel counts on either side of the host's span of 32, and odd ones.
+  for (ConvCase g : {ConvCase{2, 5, 3, 37, 19, 1, 1}, ConvCase{1, 7, 1, 3, 70, 1, 1}, ConvCase{3, 1, 1, 64, 33, 1, 1}}) {
+    const auto x = random_values(std::size_t(g.n) * g.h * g.w * g.in_channels, 6);
+    const ConvParams p = random_params(g.channels, g.in_channels, 1, 1, 7);
+    const auto weight = PointwiseConvOp::functor_weights(p);
+    for (Act act : {Act::None, Act::Relu}) {
+      std::vector<float> y(std::size_t(g.n) * g.h * g.w * g.channels);
+      check_both_forms(PointwiseConvOp{}, conv_operands(g, x, y, weight, p, act), y, reference_conv(x, p, g, act));
+    }
+  }
 }
 
 // Copies [rows][width] into [rows][stride], the extra columns set to `fill`.
@@ -144,21 +165,20 @@ TEST(Ops, GhostCheapAssemblesConcatSliceAndResidual) {
   // extra written as zero).
   const int n = 2, h = 6, w = 5, primary = 20, k = 3;
   const auto p = random_values(std::size_t(n) * h * w * primary, 7);
-  const auto wt = random_values(std::size_t(primary) * k * k, 8);
-  const auto b = random_values(std::size_t(primary), 9);
-  Geometry g{n, h, w, primary, primary, k, 1};
+  const ConvParams cheap_params = random_params(primary, primary, k, primary, 8);
+  const ConvCase g{n, h, w, primary, primary, k, 1};
   struct Strides {
     int channels, stored, primary_stride;
   };
   for (Strides layout : {Strides{39, 39, 20}, Strides{40, 40, 20}, Strides{39, 48, 24}}) {
     const int channels = layout.channels;
     const auto sp = with_stride(p, primary, layout.primary_stride, NAN);
-    const auto sw = with_stride(channels_last(wt, primary, 1, k), primary, layout.primary_stride, NAN);
-    const auto sb = with_stride(b, primary, layout.primary_stride, NAN);
+    const auto sw = with_stride(GhostCheapOp::functor_weights(cheap_params), primary, layout.primary_stride, NAN);
+    const auto sb = with_stride(cheap_params.bias, primary, layout.primary_stride, NAN);
     const auto residual = with_stride(random_values(std::size_t(n) * h * w * channels, 10), channels, layout.stored, 0.0f);
     for (bool with_residual : {false, true}) {
       for (Act act : {Act::None, Act::Relu}) {
-        const auto cheap = reference_conv(p, wt, b, g, true, act);
+        const auto cheap = reference_conv(p, cheap_params, g, act);
         std::vector<float> expected(std::size_t(n) * h * w * layout.stored, 0.0f);
         for (std::size_t px = 0; px < std::size_t(n) * h * w; ++px) {
           for (int c = 0; c < channels; ++c) {
@@ -167,92 +187,124 @@ TEST(Ops, GhostCheapAssemblesConcatSliceAndResidual) {
             expected[px * layout.stored + c] = v;
           }
         }
+        Geometry primary_shape = nhwc(n, h, w, primary), out_shape = nhwc(n, h, w, channels);
+        primary_shape.stored_channels = layout.primary_stride;
+        out_shape.stored_channels = layout.stored;
         std::vector<float> y(expected.size());
-        check_both_forms(GhostCheap<float>{sp.data(), sw.data(), sb.data(), with_residual ? residual.data() : nullptr,
-                                           y.data(), index_t(n) * h * w, layout.stored, channels, primary,
-                                           layout.primary_stride, h, w, {k, 1, 1}, act},
-                         y, expected);
+        Operands<float> o;
+        o.input = {sp.data(), primary_shape};
+        o.output = {y.data(), out_shape};
+        if (with_residual) o.residual = {residual.data(), out_shape};
+        o.weight = sw.data();
+        o.bias = sb.data();
+        o.window = Window::same(k, 1);
+        o.act = act;
+        check_both_forms(GhostCheapOp{}, o, y, expected);
       }
     }
   }
 }
 
 TEST(Ops, GlobalAveragePoolDenseAndChannelScale) {
-  const int n = 3, hw = 13, c = 45, out = 11;
-  const auto x = random_values(std::size_t(n) * hw * c, 11);
+  const int n = 3, h = 13, w = 1, c = 45, out = 11;
+  const auto x = random_values(std::size_t(n) * h * w * c, 11);
   std::vector<float> mean(std::size_t(n) * c, 0.0f);
   for (int i = 0; i < n; ++i)
-    for (int p = 0; p < hw; ++p)
-      for (int j = 0; j < c; ++j) mean[std::size_t(i) * c + j] += x[(std::size_t(i) * hw + p) * c + j] / hw;
+    for (int p = 0; p < h * w; ++p)
+      for (int j = 0; j < c; ++j) mean[std::size_t(i) * c + j] += x[(std::size_t(i) * h * w + p) * c + j] / (h * w);
+  const Size pooled_size = GlobalPoolOp::output_size({}, {h, w});
+  EXPECT_EQ(pooled_size.height, 1);
+  EXPECT_EQ(pooled_size.width, 1);
   std::vector<float> pooled(mean.size());
-  check_both_forms(GlobalAveragePool<float>{x.data(), pooled.data(), n, c, hw}, pooled, mean);
+  Operands<float> pool;
+  pool.input = {x.data(), nhwc(n, h, w, c)};
+  pool.output = {pooled.data(), nhwc(n, 1, 1, c)};
+  check_both_forms(GlobalPoolOp{}, pool, pooled, mean);
 
-  const auto w = random_values(std::size_t(out) * c, 12);  // [out][in]
-  const auto b = random_values(std::size_t(out), 13);
-  const auto wl = channels_last(w, out, c, 1);
+  const ConvParams fc = random_params(out, c, 1, 1, 12);
+  const auto fc_weight = DenseOp::functor_weights(fc);
   for (Act act : {Act::Relu, Act::HardSigmoid}) {
     std::vector<float> expected(std::size_t(n) * out);
     for (int i = 0; i < n; ++i)
       for (int o = 0; o < out; ++o) {
-        double s = b[std::size_t(o)];
-        for (int j = 0; j < c; ++j) s += double(mean[std::size_t(i) * c + j]) * w[std::size_t(o) * c + j];
-        // relu6(s + 3) / 6 for the hard sigmoid, as the seed writes it.
+        double s = fc.bias[std::size_t(o)];
+        for (int j = 0; j < c; ++j) s += double(mean[std::size_t(i) * c + j]) * fc.weight[std::size_t(o) * c + j];
+        // relu6(s + 3) / 6 for the hard sigmoid, as upstream writes it.
         expected[std::size_t(i) * out + o] =
             act == Act::Relu ? std::max(0.0f, float(s)) : std::min(6.0f, std::max(0.0f, float(s) + 3.0f)) / 6.0f;
       }
     std::vector<float> y(expected.size());
-    check_both_forms(Dense<float>{mean.data(), wl.data(), b.data(), y.data(), n, out, c, act}, y, expected);
+    Operands<float> dense;
+    dense.input = {mean.data(), nhwc(n, 1, 1, c)};
+    dense.output = {y.data(), nhwc(n, 1, 1, out)};
+    dense.weight = fc_weight.data();
+    dense.bias = fc.bias.data();
+    dense.act = act;
+    check_both_forms(DenseOp{}, dense, y, expected);
   }
 
   const auto gates = random_values(std::size_t(n) * c, 14, 0.0f, 1.0f);
   std::vector<float> scaled = x, expected = x;
-  for (std::size_t i = 0; i < expected.size(); ++i) expected[i] *= gates[(i / c) / hw * c + i % c];
-  run_elements(ChannelScale<float>{scaled.data(), gates.data(), index_t(n) * hw, c, hw});
+  for (std::size_t i = 0; i < expected.size(); ++i) expected[i] *= gates[(i / c) / (h * w) * c + i % c];
+  Operands<float> scale;  // in place: its output is its input
+  scale.output = {scaled.data(), nhwc(n, h, w, c)};
+  scale.gates = {gates.data(), nhwc(n, 1, 1, c)};
+  ChannelScaleOp::run(scale, [](const auto& f) { run_elements(f); });
   expect_close(scaled, expected, "channel scale");
 }
 
-TEST(Ops, InputLayoutNormalisesImagesAndTransposesNchw) {
+TEST(Ops, InputNormalisesImagesAndTransposesNchw) {
   const int n = 2, h = 3, w = 4;
   std::vector<uint8_t> image(std::size_t(n) * h * w * 3);
   for (std::size_t i = 0; i < image.size(); ++i) image[i] = uint8_t(i * 37 % 256);
-  const float mean[3] = {0.485f, 0.456f, 0.406f}, std[3] = {0.229f, 0.224f, 0.225f};
-  InputLayout<uint8_t, float> f{image.data(), nullptr, index_t(n) * h * w, 3, h * w, false, {}, {}};
-  for (int c = 0; c < 3; ++c) {
-    f.scale[c] = 1.0f / (255.0f * std[c]);
-    f.shift[c] = -mean[c] / std[c];
-  }
+  Io io;
+  io.input = image.data();
+  io.input_dtype = DType::U8;
+  io.input_nchw = false;
+  io.mean = {0.485f, 0.456f, 0.406f};
+  io.std = {0.229f, 0.224f, 0.225f};
   std::vector<float> out(image.size()), expected(image.size());
-  for (std::size_t i = 0; i < image.size(); ++i) expected[i] = (image[i] / 255.0f - mean[i % 3]) / std[i % 3];
-  f.out = out.data();
-  run_elements(f);
+  for (std::size_t i = 0; i < image.size(); ++i) expected[i] = (image[i] / 255.0f - io.mean[i % 3]) / io.std[i % 3];
+  Operands<float> o;
+  o.output = {out.data(), nhwc(n, h, w, 3)};
+  o.io = &io;
+  InputOp::run(o, [](const auto& f) { run_elements(f); });
   expect_close(out, expected, "uint8 NHWC");
 
+  // Float input is taken as normalised: only transposed.
   const auto nchw = random_values(std::size_t(n) * 3 * h * w, 15);
-  InputLayout<float, float> g{nchw.data(), out.data(), index_t(n) * h * w, 3, h * w, true, {1, 1, 1, 1}, {0, 0, 0, 0}};
+  io.input = nchw.data();
+  io.input_dtype = DType::F32;
+  io.input_nchw = true;
   for (int i = 0; i < n; ++i)
     for (int c = 0; c < 3; ++c)
       for (int p = 0; p < h * w; ++p) expected[(std::size_t(i) * h * w + p) * 3 + c] = nchw[(std::size_t(i) * 3 + c) * h * w + p];
-  run_elements(g);
+  InputOp::run(o, [](const auto& f) { run_elements(f); });
   expect_close(out, expected, "float NCHW");
 }
 
-TEST(Ops, BiasActAndToFloat) {
+TEST(Ops, BiasActAndOutput) {
   const int pixels = 5, c = 7;
   auto x = random_values(std::size_t(pixels) * c, 16);
   const auto b = random_values(std::size_t(c), 17);
   std::vector<float> expected(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) expected[i] = std::max(0.0f, x[i] + b[i % c]);
-  run_elements(BiasAct<float>{x.data(), b.data(), pixels, c, Act::Relu});
+  run_elements(BiasAct<float>{{x.data(), nhwc(pixels, 1, 1, c)}, b.data(), Act::Relu});
   expect_close(x, expected, "bias + relu");
-  std::vector<float> copy(x.size());
-  run_elements(ToFloat<float>{x.data(), copy.data(), pixels, c, c});
-  expect_close(copy, x, "to float");
+
   // Padded logits: only the first `classes` of each row are the caller's.
   const int classes = 4;
-  std::vector<float> logits(std::size_t(pixels) * classes), expected_logits(logits.size());
-  for (std::size_t i = 0; i < logits.size(); ++i) expected_logits[i] = x[i / classes * c + i % classes];
-  run_elements(ToFloat<float>{x.data(), logits.data(), pixels, classes, c});
-  expect_close(logits, expected_logits, "to float, dropping padding");
+  Geometry logits = nhwc(pixels, 1, 1, classes);
+  logits.stored_channels = c;
+  std::vector<float> out(std::size_t(pixels) * classes), expected_out(out.size());
+  for (std::size_t i = 0; i < out.size(); ++i) expected_out[i] = x[i / classes * c + i % classes];
+  Io io;
+  io.output = out.data();
+  Operands<float> o;
+  o.input = {x.data(), logits};
+  o.io = &io;
+  OutputOp::run(o, [](const auto& f) { run_elements(f); });
+  expect_close(out, expected_out, "output, dropping padding");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include "graph/architecture.h"
 #include "ghostnet/model.h"
 #include "graph/plan.h"
-#include "graph/seed.h"
+#include "graph/upstream.h"
 
 namespace ghostnet::graph {
 namespace {
@@ -33,12 +33,12 @@ TEST(Plan, LiveValuesNeverOverlapAndMemoryIsShared) {
     }
     std::size_t total = 0;
     for (std::size_t a = 0; a < plan.values.size(); ++a) {
-      const ValueShape& va = plan.values[a];
+      const PlannedValue& va = plan.values[a];
       total += va.bytes;
       EXPECT_EQ(va.offset % kValueAlignment, 0u);
       EXPECT_LE(va.offset + va.bytes, plan.workspace_bytes);
       for (std::size_t b = a + 1; b < plan.values.size(); ++b) {
-        const ValueShape& vb = plan.values[b];
+        const PlannedValue& vb = plan.values[b];
         const bool live_together = first[a] <= last[b] && first[b] <= last[a];
         const bool share_bytes = va.offset < vb.offset + vb.bytes && vb.offset < va.offset + va.bytes;
         EXPECT_FALSE(live_together && share_bytes) << "values " << a << " and " << b;
@@ -48,16 +48,19 @@ TEST(Plan, LiveValuesNeverOverlapAndMemoryIsShared) {
   }
 }
 
-TEST(Plan, ShapesFollowTheSeedsStrides) {
+TEST(Plan, ShapesFollowUpstreamsStrides) {
   const Graph graph = fixture_graph("weights/w100_c1000_f16.safetensors");
   const Plan plan = make_plan(graph, 2, 224, 224, sizeof(float));
-  const ValueShape& stem = plan.values[std::size_t(graph.ops[1].output)];
+  const ops::Geometry& stem = plan.values[std::size_t(graph.ops[1].output)].geometry;
   EXPECT_EQ(stem.height, 112);
-  EXPECT_EQ(stem.channels, 16);
-  const ValueShape& head = plan.values[std::size_t(graph.ops[graph.ops.size() - 5].output)];  // blocks.9.0
+  EXPECT_EQ(stem.stored_channels, 16);
+  const ops::Geometry& head = plan.values[std::size_t(graph.ops[graph.ops.size() - 5].output)].geometry;  // blocks.9.0
   EXPECT_EQ(head.height, 7);
-  EXPECT_EQ(head.channels, 960);
-  EXPECT_EQ(plan.values[std::size_t(graph.ops.back().input)].channels, 1000);
+  EXPECT_EQ(head.stored_channels, 960);
+  const ops::Geometry& pooled = plan.values[std::size_t(graph.ops[graph.ops.size() - 4].output)].geometry;
+  EXPECT_EQ(pooled.height, 1);
+  EXPECT_EQ(pooled.pixels(), 2) << "one pixel per image";
+  EXPECT_EQ(plan.values[std::size_t(graph.ops.back().input)].geometry.stored_channels, 1000);
 }
 
 TEST(Plan, InputsBeyondWhatKernelsIndexAreRefused) {
@@ -78,18 +81,18 @@ TEST(Plan, InputsBeyondWhatKernelsIndexAreRefused) {
 namespace ghostnet::graph {
 namespace {
 
-// The seed's own widths and class counts, built as its constructor builds them, load back
-// with the architecture the seed says: every key present and every shape as expected.
-TEST(RandomWeights, EveryWidthLoadsWithTheSeedsArchitecture) {
+// Upstream's own widths and class counts, built as its constructor builds them, load back
+// with the architecture upstream defines: every key present and every shape as expected.
+TEST(RandomWeights, EveryWidthLoadsWithUpstreamsArchitecture) {
   for (double width : {0.1, 0.5, 1.3}) {
     const StateDict weights = random_ghostnet_weights(width, 17, 3);
     const Architecture arch = infer_architecture(weights, "random");
-    EXPECT_EQ(arch.stem_channels, seed::make_divisible(16 * width, 4));
+    EXPECT_EQ(arch.stem_channels, upstream::make_divisible(16 * width, 4));
     EXPECT_EQ(arch.classes, 17);
     EXPECT_EQ(arch.blocks.size(), 16u);
     EXPECT_EQ(arch.blocks[3].has_se, true);
     EXPECT_EQ(arch.blocks[3].dw_kernel, 5);
-    EXPECT_EQ(arch.head_channels, seed::make_divisible(960 * width, 4));
+    EXPECT_EQ(arch.head_channels, upstream::make_divisible(960 * width, 4));
   }
 }
 
@@ -103,16 +106,16 @@ TEST(RandomWeights, HaveExactlyTheKeysAndShapesOfPyTorchsModel) {
   }
 }
 
-TEST(RandomWeights, MakeDivisibleIsTheSeeds) {
-  // Hand-computed from the seed's formula.
-  EXPECT_EQ(seed::make_divisible(16 * 0.5, 4), 8);
-  EXPECT_EQ(seed::make_divisible(16 * 1.3, 4), 20);    // 20.8 -> 20
-  EXPECT_EQ(seed::make_divisible(72 * 1.3, 4), 92);    // 93.6 -> 92
-  EXPECT_EQ(seed::make_divisible(120 * 0.25, 4), 32);  // 30 -> 32
-  EXPECT_EQ(seed::make_divisible(3.0, 4), 4);          // at least the divisor
-  EXPECT_EQ(seed::make_divisible(46, 8), 48);
-  EXPECT_EQ(seed::make_divisible(43, 8), 40);          // within 10% of 43: kept
-  EXPECT_EQ(seed::make_divisible(10, 8), 16);          // 8 is more than 10% below 10 -> 16
+TEST(RandomWeights, MakeDivisibleIsUpstreams) {
+  // Hand-computed from upstream's formula.
+  EXPECT_EQ(upstream::make_divisible(16 * 0.5, 4), 8);
+  EXPECT_EQ(upstream::make_divisible(16 * 1.3, 4), 20);    // 20.8 -> 20
+  EXPECT_EQ(upstream::make_divisible(72 * 1.3, 4), 92);    // 93.6 -> 92
+  EXPECT_EQ(upstream::make_divisible(120 * 0.25, 4), 32);  // 30 -> 32
+  EXPECT_EQ(upstream::make_divisible(3.0, 4), 4);          // at least the divisor
+  EXPECT_EQ(upstream::make_divisible(46, 8), 48);
+  EXPECT_EQ(upstream::make_divisible(43, 8), 40);          // within 10% of 43: kept
+  EXPECT_EQ(upstream::make_divisible(10, 8), 16);          // 8 is more than 10% below 10 -> 16
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 """GhostNet in PyTorch: the numerical oracle for libghostnet.
 
-Written from the seed (huawei-noah/ghostnet, shared/seeds/ghostnet_seed.txt). Module and attribute
-names follow the seed exactly, so state_dict keys are those of the official checkpoint and of timm's
+Written from the upstream model (huawei-noah's ghostnet_pytorch/ghostnet.py). Module and attribute
+names follow upstream exactly, so state_dict keys are those of the official checkpoint and of timm's
 ghostnet_100, and the C++ loader can be tested against files saved from this model.
 """
 import math
@@ -76,7 +76,7 @@ class GhostModule(nn.Module):
         self.oup = oup
         init_channels = math.ceil(oup / ratio)
         new_channels = init_channels * (ratio - 1)
-        # An empty Sequential (not Identity) where there is no ReLU: it keeps the seed's indices
+        # An empty Sequential (not Identity) where there is no ReLU: it keeps upstream's indices
         # (primary_conv.0 = conv, .1 = bn) and adds no state_dict keys.
         self.primary_conv = nn.Sequential(
             nn.Conv2d(inp, init_channels, kernel_size, stride, kernel_size // 2, bias=False),
@@ -103,7 +103,7 @@ class GhostBottleneck(nn.Module):
         self.stride = stride
         self.ghost1 = GhostModule(in_chs, mid_chs, relu=True)
         if stride > 1:
-            # No activation after bn_dw: that is the seed's (and timm's) design.
+            # No activation after bn_dw: that is upstream's (and timm's) design.
             self.conv_dw = nn.Conv2d(mid_chs, mid_chs, dw_kernel_size, stride=stride,
                                      padding=(dw_kernel_size - 1) // 2, groups=mid_chs, bias=False)
             self.bn_dw = nn.BatchNorm2d(mid_chs)
@@ -150,7 +150,7 @@ class GhostNet(nn.Module):
                                               se_ratio=se_ratio))
                 input_channel = output_channel
             stages.append(nn.Sequential(*layers))
-        # exp_size is that of the last block (960), as in the seed.
+        # exp_size is that of the last block (960), as upstream has it.
         output_channel = _make_divisible(exp_size * width, 4)
         stages.append(nn.Sequential(ConvBnAct(input_channel, output_channel, 1)))
         input_channel = output_channel

@@ -21,7 +21,10 @@ typedef struct gn_stream gn_stream;
 typedef struct gn_model gn_model;
 typedef struct gn_context gn_context;
 
-/* Statuses mirror ghostnet::ErrorCode. */
+/* The numbers that cross this API, defined here once: the C++ enums take their values
+ * from these (ghostnet::ErrorCode, DeviceKind, DType, Layout, Precision). */
+
+/* Statuses: 0, or a ghostnet::ErrorCode. */
 #define GN_OK 0
 #define GN_INVALID_ARGUMENT 1
 #define GN_DEVICE_UNAVAILABLE 2
@@ -30,7 +33,7 @@ typedef struct gn_context gn_context;
 #define GN_BUSY 5
 #define GN_INTERNAL 6
 
-/* Device kinds, dtypes and layouts mirror ghostnet::DeviceKind, DType and Layout. */
+/* Device kinds, dtypes and layouts: ghostnet::DeviceKind, DType and Layout. */
 #define GN_DEVICE_HOST 0
 #define GN_DEVICE_CUDA 1
 #define GN_F32 0
@@ -40,6 +43,11 @@ typedef struct gn_context gn_context;
 #define GN_ROW_MAJOR 0
 #define GN_NCHW 1
 #define GN_NHWC 2
+
+/* Precisions: ghostnet::Precision. */
+#define GN_PRECISION_F32 0
+#define GN_PRECISION_F16 1
+#define GN_PRECISION_BF16 2
 
 /* The message of the calling thread's last failed call ("" if none). */
 GHOSTNET_API const char* gn_last_error(void);
@@ -91,9 +99,6 @@ GHOSTNET_API int32_t gn_memory_free(int32_t device_kind, int32_t device_index, v
 GHOSTNET_API int32_t gn_tensor_copy(const gn_tensor* src, gn_tensor* dst, const gn_stream* stream);
 
 /* --- models and execution contexts ------------------------------------------------ */
-#define GN_PRECISION_F32 0
-#define GN_PRECISION_F16 1
-#define GN_PRECISION_BF16 2
 
 /* Loads a checkpoint (safetensors, or a PyTorch zip or legacy file) onto a device.
  * mean and std (3 floats each, or NULL for ImageNet's) normalise uint8 input;

@@ -5,12 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "ghostnet/c_api.h"
 #include "ghostnet/export.h"
 
 namespace ghostnet {
 
-// The numeric values are part of the C API.
-enum class DeviceKind : int32_t { Host = 0, Cuda = 1 };
+// The numbers are the C API's.
+enum class DeviceKind : int32_t { Host = GN_DEVICE_HOST, Cuda = GN_DEVICE_CUDA };
 
 struct GHOSTNET_API Device {
   DeviceKind kind = DeviceKind::Host;

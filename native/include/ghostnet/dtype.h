@@ -1,6 +1,7 @@
 // Element types of tensors the library computes with or exchanges.
 #pragma once
 
+#include "ghostnet/c_api.h"
 #include "ghostnet/export.h"
 
 #include <cstddef>
@@ -8,8 +9,8 @@
 
 namespace ghostnet {
 
-// The numeric values are part of the C API.
-enum class DType : int32_t { F32 = 0, F16 = 1, BF16 = 2, U8 = 3 };
+// The numbers are the C API's.
+enum class DType : int32_t { F32 = GN_F32, F16 = GN_F16, BF16 = GN_BF16, U8 = GN_U8 };
 
 GHOSTNET_API std::size_t dtype_size(DType dtype);
 GHOSTNET_API const char* dtype_name(DType dtype);  // "f32", "f16", "bf16", "u8"

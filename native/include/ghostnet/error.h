@@ -4,6 +4,7 @@
 // Java) can map it to a typed exception without parsing messages.
 #pragma once
 
+#include "ghostnet/c_api.h"
 #include "ghostnet/export.h"
 
 #include <stdexcept>
@@ -11,14 +12,14 @@
 
 namespace ghostnet {
 
-// The numeric values are part of the C API (c_api.h mirrors them).
+// The numbers are the C API's statuses.
 enum class ErrorCode : int {
-  InvalidArgument = 1,    // wrong rank, shape, dtype, device, option or file argument
-  DeviceUnavailable = 2,  // no driver, no device, no usable cuDNN, or a host-only build
-  OutOfMemory = 3,        // host or device allocation failed, or a configured limit was hit
-  Checkpoint = 4,         // corrupt, truncated, hostile or mismatched weight file
-  Busy = 5,               // an execution context used by two threads at once
-  Internal = 6,           // a CUDA/cuDNN failure or a broken invariant
+  InvalidArgument = GN_INVALID_ARGUMENT,      // wrong rank, shape, dtype, device, option or file argument
+  DeviceUnavailable = GN_DEVICE_UNAVAILABLE,  // no driver, no device, no usable cuDNN, or a host-only build
+  OutOfMemory = GN_OUT_OF_MEMORY,             // host or device allocation failed, or a configured limit was hit
+  Checkpoint = GN_CHECKPOINT,                 // corrupt, truncated, hostile or mismatched weight file
+  Busy = GN_BUSY,                             // an execution context used by two threads at once
+  Internal = GN_INTERNAL,                     // a CUDA/cuDNN failure or a broken invariant
 };
 
 class GHOSTNET_API Error : public std::runtime_error {

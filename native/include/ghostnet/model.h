@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "ghostnet/c_api.h"
 #include "ghostnet/checkpoint.h"
 #include "ghostnet/device.h"
 #include "ghostnet/export.h"
@@ -18,8 +19,8 @@
 
 namespace ghostnet {
 
-// The numeric values are part of the C API.
-enum class Precision : int32_t { F32 = 0, F16 = 1, BF16 = 2 };
+// The numbers are the C API's.
+enum class Precision : int32_t { F32 = GN_PRECISION_F32, F16 = GN_PRECISION_F16, BF16 = GN_PRECISION_BF16 };
 GHOSTNET_API const char* precision_name(Precision precision);
 
 struct ModelOptions {
@@ -32,7 +33,7 @@ struct ModelOptions {
   CheckpointLimits limits;
 };
 
-// Weights for the seed's GhostNet at a width multiplier and class count, random but
+// Weights for upstream's GhostNet (huawei-noah's ghostnet_pytorch) at a width multiplier and class count, random but
 // deterministic in `seed` (Kaiming-scaled convolutions, BatchNorm statistics near 1):
 // for benchmarks and demos where real weights do not matter. Same keys as a checkpoint.
 GHOSTNET_API StateDict random_ghostnet_weights(double width, int num_classes, uint32_t seed);

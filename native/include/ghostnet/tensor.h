@@ -10,15 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "ghostnet/c_api.h"
 #include "ghostnet/device.h"
 #include "ghostnet/dtype.h"
 #include "ghostnet/export.h"
 
 namespace ghostnet {
 
-// The numeric values are part of the C API. RowMajor is a plain dense array (logits,
-// say); NCHW and NHWC name the meaning of a rank-4 image tensor's dimensions.
-enum class Layout : int32_t { RowMajor = 0, NCHW = 1, NHWC = 2 };
+// RowMajor is a plain dense array (logits, say); NCHW and NHWC name the meaning of a
+// rank-4 image tensor's dimensions. The numbers are the C API's.
+enum class Layout : int32_t { RowMajor = GN_ROW_MAJOR, NCHW = GN_NCHW, NHWC = GN_NHWC };
 GHOSTNET_API const char* layout_name(Layout layout);
 
 // A CUDA stream (or, on the host, a no-op stand-in so the same code serves both).

@@ -43,8 +43,9 @@ void copy(void* dst, const void* src, std::size_t bytes, CopyKind kind, int inde
 
 namespace ghostnet::gpu {
 
-// cuDNN is loaded with dlopen at first use (DESIGN principle 2). An explicit path set
-// before that wins over the search; see cuda/cudnn_loader.cpp for the search order.
+// cuDNN is loaded with dlopen at first use, so nothing needs it to build or to run on the
+// host. An explicit path set before that wins over the search; see cuda/cudnn_loader.cpp
+// for the search order.
 void set_cudnn_path(const std::string& path);
 // A folder searched after the usual places (JavaCPP's redistributable jar cache, say).
 void add_cudnn_search_dir(const std::string& dir);

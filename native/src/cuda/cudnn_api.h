@@ -1,5 +1,6 @@
 // The subset of cuDNN's C API that ghostnet uses, declared here so the library builds
-// without cuDNN and loads it with dlopen at run time (DESIGN principle 2).
+// without cuDNN and loads it with dlopen at run time: a machine without a GPU never needs
+// it, and one with a GPU uses whichever cuDNN 9 it has (pip's, a system package's).
 //
 // The values and signatures are cuDNN 9's (the legacy convolution API). When a real
 // cudnn.h is found at build time, cudnn_api_check.cpp verifies every enum value and

@@ -1,6 +1,7 @@
 // The CUDA executor's only kernel: an op functor over all its output elements, as a
-// grid-stride loop (DESIGN principle 1). 32-bit index arithmetic when the op is small
-// enough, since 64-bit division is several times slower on GPUs.
+// grid-stride loop, so the functors the host runs are the GPU's kernels too. 32-bit index
+// arithmetic when the op is small enough, since 64-bit division is several times slower
+// on GPUs.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -14,17 +15,17 @@ namespace ghostnet::gpu {
 
 template <typename Index, typename F>
 __global__ void __launch_bounds__(256) elementwise_kernel(F f, Index total) {
-  const Index channels = Index(f.channels);
+  const Index channels = Index(f.out.shape.stored_channels);
   for (Index i = Index(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += Index(gridDim.x) * blockDim.x) {
     f(int64_t(i / channels), int(i % channels));
   }
 }
 
-// Enqueues `f` on `stream`; `max_blocks` bounds the grid (a few waves of the GPU).
+// Enqueues `f` over its output's elements (ops/common.h) on `stream`; `max_blocks` bounds the grid (a few waves of the GPU).
 template <typename F>
 void launch(const F& f, cudaStream_t stream, int max_blocks) {
   constexpr int kThreads = 256;
-  const int64_t total = f.pixels * int64_t(f.channels);
+  const int64_t total = f.out.shape.pixels() * int64_t(f.out.shape.stored_channels);
   if (total == 0) return;
   const int blocks = int(std::min<int64_t>((total + kThreads - 1) / kThreads, max_blocks));
   if (total < (int64_t(1) << 31)) {

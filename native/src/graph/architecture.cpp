@@ -6,7 +6,7 @@
 
 #include "core/text.h"
 #include "ghostnet/error.h"
-#include "graph/seed.h"
+#include "graph/upstream.h"
 
 namespace ghostnet::graph {
 namespace {
@@ -124,9 +124,9 @@ Architecture infer_architecture(const StateDict& w, const std::string& source) {
 
   // Block prefixes in order, so each block can read its output width from the next one.
   std::vector<std::pair<std::string, int>> prefixes;
-  for (int s = 0, b = 0; s < seed::kStages; ++s) {
-    for (int i = 0; i < seed::kBlocksPerStage[s]; ++i, ++b) {
-      prefixes.emplace_back("blocks." + std::to_string(s) + "." + std::to_string(i) + ".", seed::kBlocks[b].stride);
+  for (int s = 0, b = 0; s < upstream::kStages; ++s) {
+    for (int i = 0; i < upstream::kBlocksPerStage[s]; ++i, ++b) {
+      prefixes.emplace_back("blocks." + std::to_string(s) + "." + std::to_string(i) + ".", upstream::kBlocks[b].stride);
     }
   }
   int in = arch.stem_channels;

@@ -1,7 +1,7 @@
 // GhostNet's architecture as a checkpoint describes it.
 //
-// The topology is the seed's (ghostnet_seed.txt): a stem, nine stages of ghost
-// bottlenecks with fixed strides, a 1x1 ConvBnAct, then the head. Channel counts, kernel
+// The topology is upstream's (graph/upstream.h): a stem, nine stages of ghost bottlenecks
+// with fixed strides, a 1x1 ConvBnAct, then the head. Channel counts, kernel
 // sizes, squeeze-excite presence and the class count are read from the checkpoint's
 // shapes, so every width multiplier and class count loads; every key is then checked.
 #pragma once

@@ -7,11 +7,9 @@
 namespace ghostnet::graph {
 namespace {
 
-int round_up(int channels, int multiple) { return (channels + multiple - 1) / multiple * multiple; }
-
 // Zero-extends a convolution to `out` outputs and `in` inputs. A depthwise convolution
 // (groups == in == out) stays depthwise: its groups grow with its channels.
-void pad_params(ConvParams& p, int out, int in) {
+void pad_params(ops::ConvParams& p, int out, int in) {
   const bool depthwise = p.groups > 1;
   const int groups = depthwise ? out : 1;
   if (depthwise) in = out;
@@ -35,16 +33,17 @@ void pad_params(ConvParams& p, int out, int in) {
 Graph pad_channels(Graph graph, int multiple) {
   if (multiple < 1) fail(ErrorCode::InvalidArgument, "channels pad to a multiple of at least 1, found " + std::to_string(multiple));
   for (const Op& op : graph.ops) {
-    if (op.kind == OpKind::Input || op.output < 0) continue;
+    if (op.output < 0) continue;
     Value& value = graph.values[std::size_t(op.output)];
-    value.stored_channels = round_up(value.channels, multiple);
+    value.stored_channels =
+        ops::visit_op(op.kind, [&](auto kind) { return kind.stored_channels(value.channels, multiple); });
   }
   for (const Op& op : graph.ops) {
     if (op.params < 0) continue;
+    const int out = graph.values[std::size_t(op.output)].stored_channels;
     const int in = graph.values[std::size_t(op.input)].stored_channels;
-    // The cheap half convolves the primary half, whatever the module's output width.
-    const int out = op.kind == OpKind::GhostCheap ? in : graph.values[std::size_t(op.output)].stored_channels;
-    pad_params(graph.params[std::size_t(op.params)], out, in);
+    const ops::WeightChannels padded = ops::visit_op(op.kind, [&](auto kind) { return kind.padded_weights(out, in); });
+    pad_params(graph.params[std::size_t(op.params)], padded.out, padded.in);
   }
   return graph;
 }

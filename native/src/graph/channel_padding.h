@@ -7,7 +7,8 @@
 // (squeeze-excite's gates aside, which only scale zeros), and every weight that reads them
 // is zero, so they never reach a real channel. The ops that see the model's real counts
 // are the ghost module's cheap half, which assembles its output by channel position, and
-// the output op, which drops the padding.
+// the output op, which drops the padding. How an op kind's output and weights pad is its
+// definition's rule (ops/op.h: stored_channels, padded_weights).
 #pragma once
 
 #include "graph/graph.h"

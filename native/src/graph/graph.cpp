@@ -7,6 +7,8 @@
 namespace ghostnet::graph {
 namespace {
 
+using ops::OpKind;
+
 constexpr double kBatchNormEpsilon = 1e-5;
 
 std::vector<float> floats(const StateDict& weights, const std::string& key) {
@@ -20,15 +22,14 @@ class Builder {
   Graph build() {
     const Architecture& arch = graph_.arch;
     int x = value(3);
-    add({OpKind::Input, "input", -1, x});
-    x = conv_op(OpKind::DenseConv, "conv_stem", x, folded("conv_stem", "bn1", 1), 2, ops::Act::Relu);
+    add({OpKind::Input, -1, x});
+    x = conv_op(OpKind::DenseConv, x, folded("conv_stem", "bn1", 1), 2, ops::Act::Relu);
     for (const auto& block : arch.blocks) x = bottleneck(block, x);
-    x = conv_op(OpKind::Pointwise, "blocks.9.0", x, folded("blocks.9.0.conv", "blocks.9.0.bn1", 1), 1, ops::Act::Relu);
+    x = conv_op(OpKind::PointwiseConv, x, folded("blocks.9.0.conv", "blocks.9.0.bn1", 1), 1, ops::Act::Relu);
     x = pool(x);
-    x = conv_op(OpKind::Pointwise, "conv_head", x, with_bias("conv_head.weight", "conv_head.bias", 1), 1,
-                ops::Act::Relu);
-    x = conv_op(OpKind::Pointwise, "classifier", x, classifier(), 1, ops::Act::None);
-    add({OpKind::Output, "output", x, -1});
+    x = conv_op(OpKind::PointwiseConv, x, with_bias("conv_head.weight", "conv_head.bias", 1), 1, ops::Act::Relu);
+    x = conv_op(OpKind::PointwiseConv, x, classifier(), 1, ops::Act::None);
+    add({OpKind::Output, x, -1});
     return std::move(graph_);
   }
 
@@ -37,26 +38,25 @@ class Builder {
     const std::string& p = b.prefix;
     int y = ghost(p + "ghost1", b.ghost1, x, -1);
     if (b.stride > 1) {
-      y = conv_op(OpKind::Depthwise, p + "conv_dw", y, folded(p + "conv_dw", p + "bn_dw", b.mid), b.stride,
-                  ops::Act::None);
+      y = conv_op(OpKind::DepthwiseConv, y, folded(p + "conv_dw", p + "bn_dw", b.mid), b.stride, ops::Act::None);
     }
     if (b.has_se) squeeze_excite(p + "se", y);
     int residual = x;
     if (!b.identity_shortcut) {
-      residual = conv_op(OpKind::Depthwise, p + "shortcut.0", x, folded(p + "shortcut.0", p + "shortcut.1", b.in),
-                         b.stride, ops::Act::None);
-      residual = conv_op(OpKind::Pointwise, p + "shortcut.2", residual,
-                         folded(p + "shortcut.2", p + "shortcut.3", 1), 1, ops::Act::None);
+      residual = conv_op(OpKind::DepthwiseConv, x, folded(p + "shortcut.0", p + "shortcut.1", b.in), b.stride,
+                         ops::Act::None);
+      residual =
+          conv_op(OpKind::PointwiseConv, residual, folded(p + "shortcut.2", p + "shortcut.3", 1), 1, ops::Act::None);
     }
     return ghost(p + "ghost2", b.ghost2, y, residual);
   }
 
   int ghost(const std::string& key, const GhostModuleSpec& g, int x, int residual) {
     const ops::Act act = g.relu ? ops::Act::Relu : ops::Act::None;
-    const int primary = conv_op(OpKind::Pointwise, key + ".primary_conv", x,
-                                folded(key + ".primary_conv.0", key + ".primary_conv.1", 1), 1, act);
+    const int primary =
+        conv_op(OpKind::PointwiseConv, x, folded(key + ".primary_conv.0", key + ".primary_conv.1", 1), 1, act);
     const int out = value(g.out);
-    Op op{OpKind::GhostCheap, key + ".cheap_operation", primary, out};
+    Op op{OpKind::GhostCheap, primary, out};
     op.residual = residual;
     op.params = add_params(folded(key + ".cheap_operation.0", key + ".cheap_operation.1", g.primary));
     op.act = act;
@@ -66,25 +66,24 @@ class Builder {
 
   void squeeze_excite(const std::string& key, int x) {
     const int pooled = pool(x);
-    const int reduced = conv_op(OpKind::Dense, key + ".conv_reduce", pooled,
+    const int reduced = conv_op(OpKind::Dense, pooled,
                                 with_bias(key + ".conv_reduce.weight", key + ".conv_reduce.bias", 1), 1, ops::Act::Relu);
-    const int gates = conv_op(OpKind::Dense, key + ".conv_expand", reduced,
-                              with_bias(key + ".conv_expand.weight", key + ".conv_expand.bias", 1), 1,
-                              ops::Act::HardSigmoid);
-    Op op{OpKind::ChannelScale, key, x, x};
+    const int gates = conv_op(OpKind::Dense, reduced, with_bias(key + ".conv_expand.weight", key + ".conv_expand.bias", 1),
+                              1, ops::Act::HardSigmoid);
+    Op op{OpKind::ChannelScale, x, x};
     op.gates = gates;
     add(op);
   }
 
   int pool(int x) {
-    const int out = value(graph_.values[x].channels, true);
-    add({OpKind::GlobalPool, "global_pool", x, out});
+    const int out = value(graph_.values[x].channels);
+    add({OpKind::GlobalPool, x, out});
     return out;
   }
 
-  int conv_op(OpKind kind, const std::string& name, int x, ConvParams params, int stride, ops::Act act) {
-    const int out = value(params.out, graph_.values[x].pooled);
-    Op op{kind, name, x, out};
+  int conv_op(OpKind kind, int x, ops::ConvParams params, int stride, ops::Act act) {
+    const int out = value(params.out);
+    Op op{kind, x, out};
     op.params = add_params(std::move(params));
     op.stride = stride;
     op.act = act;
@@ -93,8 +92,8 @@ class Builder {
   }
 
   // conv `key` followed by BatchNorm `bn`, folded.
-  ConvParams folded(const std::string& key, const std::string& bn, int groups) {
-    ConvParams p = shaped(key + ".weight", groups);
+  ops::ConvParams folded(const std::string& key, const std::string& bn, int groups) {
+    ops::ConvParams p = shaped(key + ".weight", groups);
     const auto gamma = floats(w_, bn + ".weight"), beta = floats(w_, bn + ".bias");
     const auto mean = floats(w_, bn + ".running_mean"), var = floats(w_, bn + ".running_var");
     const std::size_t per_output = p.weight.size() / std::size_t(p.out);
@@ -110,18 +109,18 @@ class Builder {
     return p;
   }
 
-  ConvParams with_bias(const std::string& weight, const std::string& bias, int groups) {
-    ConvParams p = shaped(weight, groups);
+  ops::ConvParams with_bias(const std::string& weight, const std::string& bias, int groups) {
+    ops::ConvParams p = shaped(weight, groups);
     p.bias = floats(w_, bias);
     return p;
   }
 
   // The classifier is a Linear layer: a 1x1 convolution on the pooled features.
-  ConvParams classifier() { return with_bias("classifier.weight", "classifier.bias", 1); }
+  ops::ConvParams classifier() { return with_bias("classifier.weight", "classifier.bias", 1); }
 
-  ConvParams shaped(const std::string& key, int groups) {
+  ops::ConvParams shaped(const std::string& key, int groups) {
     const StoredTensor& t = w_.at(key);
-    ConvParams p;
+    ops::ConvParams p;
     p.out = int(t.shape[0]);
     p.in = int(t.shape[1]) * groups;
     p.kernel = t.shape.size() == 4 ? int(t.shape[2]) : 1;
@@ -130,12 +129,12 @@ class Builder {
     return p;
   }
 
-  int value(int channels, bool pooled = false) {
-    graph_.values.push_back({channels, channels, pooled});
+  int value(int channels) {
+    graph_.values.push_back({channels, channels});
     return int(graph_.values.size()) - 1;
   }
 
-  int add_params(ConvParams p) {
+  int add_params(ops::ConvParams p) {
     graph_.params.push_back(std::move(p));
     return int(graph_.params.size()) - 1;
   }
@@ -147,21 +146,6 @@ class Builder {
 };
 
 }  // namespace
-
-const char* op_kind_name(OpKind kind) {
-  switch (kind) {
-    case OpKind::Input: return "input";
-    case OpKind::DenseConv: return "dense_conv";
-    case OpKind::Pointwise: return "pointwise";
-    case OpKind::GhostCheap: return "ghost_cheap";
-    case OpKind::Depthwise: return "depthwise";
-    case OpKind::GlobalPool: return "global_pool";
-    case OpKind::Dense: return "dense";
-    case OpKind::ChannelScale: return "channel_scale";
-    case OpKind::Output: return "output";
-  }
-  return "unknown";
-}
 
 Graph build_graph(const StateDict& weights, const Architecture& arch) { return Builder(weights, arch).build(); }
 

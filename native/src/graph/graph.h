@@ -12,38 +12,13 @@
 
 #include "ghostnet/checkpoint.h"
 #include "graph/architecture.h"
-#include "ops/common.h"
+#include "ops/registry.h"
+#include "ops/weights.h"
 
 namespace ghostnet::graph {
 
-// A convolution with BatchNorm folded in: weight in PyTorch's order
-// [out][in / groups][kernel][kernel], one bias per output channel.
-struct ConvParams {
-  int out = 0;
-  int in = 0;
-  int kernel = 1;
-  int groups = 1;
-  std::vector<float> weight;
-  std::vector<float> bias;
-};
-
-enum class OpKind {
-  Input,         // caller's batch -> NHWC compute type (normalising uint8)
-  DenseConv,     // the stem's 3x3 convolution
-  Pointwise,     // 1x1 convolution: the convolution engine (GEMM on the host, cuDNN on GPUs)
-  GhostCheap,    // the ghost module's cheap half, assembling its output (+ residual)
-  Depthwise,     // strided conv_dw and the shortcut's depthwise convolution
-  GlobalPool,    // average over H and W
-  Dense,         // squeeze-excite's small fully connected layers
-  ChannelScale,  // squeeze-excite's gating, in place
-  Output,        // logits -> the caller's float32 tensor
-};
-
-const char* op_kind_name(OpKind kind);
-
 struct Op {
-  OpKind kind = OpKind::Input;
-  std::string name;   // the checkpoint prefix it comes from, for messages and profiles
+  ops::OpKind kind = ops::OpKind::Input;
   int input = -1;     // value ids
   int output = -1;
   int residual = -1;  // GhostCheap: the value added to the output, or -1
@@ -56,15 +31,19 @@ struct Op {
 struct Value {
   int channels = 0;         // what the model computes
   int stored_channels = 0;  // what memory holds per pixel: channels, then zero padding
-  bool pooled = false;      // one pixel per image (after global pooling)
 };
 
 struct Graph {
   Architecture arch;
-  std::vector<ConvParams> params;
+  std::vector<ops::ConvParams> params;
   std::vector<Value> values;
   std::vector<Op> ops;
+
   int classes() const { return arch.classes; }
+  // The op's window: its weights' kernel (1 without weights) and its stride.
+  ops::Window window(const Op& op) const {
+    return ops::Window::same(op.params >= 0 ? params[std::size_t(op.params)].kernel : 1, op.stride);
+  }
 };
 
 // Folds BatchNorm (eps 1e-5, as PyTorch's default) into each convolution, in double.

@@ -15,31 +15,23 @@ constexpr int64_t kMaxElements = int64_t(1) << 40;
 // Rows and columns of the input: the window arithmetic (input + 2 * pad) stays within int.
 constexpr int kMaxSide = 1 << 30;
 
-int window_output(int input, int kernel, int stride) { return ops::Window{kernel, stride, kernel / 2}.output_size(input); }
-
+// Each op's output as its shape rule makes it from its input (the input op's: the caller's).
 void shape_values(const Graph& graph, Plan& plan) {
   for (const Op& op : graph.ops) {
     if (op.output < 0) continue;
-    ValueShape& out = plan.values[std::size_t(op.output)];
+    ops::Size in{plan.height, plan.width};
+    if (op.input >= 0) {
+      const ops::Geometry& input = plan.values[std::size_t(op.input)].geometry;
+      in = {input.height, input.width};
+    }
+    const ops::Size size = ops::visit_op(op.kind, [&](auto kind) { return kind.output_size(graph.window(op), in); });
     const Value& value = graph.values[std::size_t(op.output)];
+    ops::Geometry& out = plan.values[std::size_t(op.output)].geometry;
     out.batch = plan.batch;
-    out.channels = value.stored_channels;
-    if (op.kind == OpKind::Input) {
-      out.height = plan.height;
-      out.width = plan.width;
-      continue;
-    }
-    const ValueShape& in = plan.values[std::size_t(op.input)];
-    if (value.pooled) {
-      out.height = out.width = 1;
-    } else if (op.kind == OpKind::DenseConv || op.kind == OpKind::Depthwise) {
-      const int kernel = graph.params[std::size_t(op.params)].kernel;
-      out.height = window_output(in.height, kernel, op.stride);
-      out.width = window_output(in.width, kernel, op.stride);
-    } else {
-      out.height = in.height;
-      out.width = in.width;
-    }
+    out.height = size.height;
+    out.width = size.width;
+    out.channels = value.channels;
+    out.stored_channels = value.stored_channels;
   }
 }
 
@@ -90,7 +82,7 @@ void place_values(const Graph& graph, Plan& plan) {
 
 }  // namespace
 
-Plan make_plan(const Graph& graph, int64_t batch, int height, int width, std::size_t element_size) {
+Plan make_plan(const Graph& graph, int64_t batch, int64_t height, int64_t width, std::size_t element_size) {
   if (batch < 1 || height < 1 || width < 1) {
     fail(ErrorCode::InvalidArgument, "the input needs batch, height and width of at least 1, found batch " +
                                          std::to_string(batch) + ", " + std::to_string(height) + "x" +
@@ -98,23 +90,23 @@ Plan make_plan(const Graph& graph, int64_t batch, int height, int width, std::si
   }
   if (height > kMaxSide || width > kMaxSide) {
     fail(ErrorCode::InvalidArgument, "an input of " + std::to_string(height) + "x" + std::to_string(width) +
-                                         " is beyond what the kernels index: at most 2^30 rows and columns");
+                                         " is beyond what the kernels index: its height and width must be at most 2^30");
   }
   Plan plan;
   plan.batch = batch;
-  plan.height = height;
-  plan.width = width;
+  plan.height = int(height);
+  plan.width = int(width);
   plan.values.resize(graph.values.size());
   shape_values(graph, plan);
-  for (std::size_t v = 0; v < plan.values.size(); ++v) {
-    ValueShape& value = plan.values[v];
-    const int64_t limit = kMaxElements / std::max(value.channels, 1);
-    if (value.batch > limit / std::max(int64_t(value.height) * value.width, int64_t(1))) {
+  for (PlannedValue& value : plan.values) {
+    const ops::Geometry& g = value.geometry;
+    const int64_t limit = kMaxElements / std::max(g.stored_channels, 1);
+    if (g.batch > limit / std::max(g.image_pixels(), int64_t(1))) {
       fail(ErrorCode::InvalidArgument,
            "an input of batch " + std::to_string(batch) + " at " + std::to_string(height) + "x" +
                std::to_string(width) + " needs activations of more than 2^40 elements, beyond what the kernels index");
     }
-    value.bytes = std::size_t(value.elements()) * element_size;
+    value.bytes = std::size_t(g.pixels() * g.stored_channels) * element_size;
   }
   place_values(graph, plan);
   return plan;

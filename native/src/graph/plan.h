@@ -14,23 +14,17 @@
 
 namespace ghostnet::graph {
 
-struct ValueShape {
-  int64_t batch = 0;
-  int height = 0;
-  int width = 0;
-  int channels = 0;  // as stored: Value::stored_channels
+struct PlannedValue {
+  ops::Geometry geometry;
   std::size_t offset = 0;  // in the workspace, in bytes
   std::size_t bytes = 0;
-
-  int64_t pixels() const { return batch * height * width; }
-  int64_t elements() const { return pixels() * channels; }
 };
 
 struct Plan {
   int64_t batch = 0;
   int height = 0;
   int width = 0;
-  std::vector<ValueShape> values;  // indexed like Graph::values
+  std::vector<PlannedValue> values;  // indexed like Graph::values
   std::size_t workspace_bytes = 0;
 };
 
@@ -38,7 +32,8 @@ struct Plan {
 constexpr std::size_t kValueAlignment = 256;
 
 // Shapes and places every value for a batch of `batch` images of height x width, with
-// `element_size`-byte activations. Refuses sizes the kernels cannot index.
-Plan make_plan(const Graph& graph, int64_t batch, int height, int width, std::size_t element_size);
+// `element_size`-byte activations. This is where an input's size is checked: sizes the
+// kernels cannot index are refused, as they come, before anything narrows them.
+Plan make_plan(const Graph& graph, int64_t batch, int64_t height, int64_t width, std::size_t element_size);
 
 }  // namespace ghostnet::graph

@@ -1,7 +1,5 @@
 // The GPU seam of a host-only build: every GPU request says the build has no CUDA.
-#include "core/backend.h"
 #include "core/gpu_runtime.h"
-
 #include "ghostnet/error.h"
 
 namespace ghostnet::gpu {
@@ -43,12 +41,3 @@ const std::string& cudnn_unavailable_reason() { return unavailable_reason(); }
 std::string cudnn_version() { return ""; }
 
 }  // namespace ghostnet::gpu
-
-namespace ghostnet {
-
-std::unique_ptr<Backend> make_cuda_backend(std::shared_ptr<const graph::Graph>, Device, const ModelOptions&) {
-  gpu::require(0);
-  return nullptr;
-}
-
-}  // namespace ghostnet

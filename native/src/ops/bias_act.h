@@ -8,14 +8,12 @@ namespace ghostnet::ops {
 
 template <typename T>
 struct BiasAct {
-  T* data;             // [pixels, channels], in place
-  const float* bias;   // [channels]
-  index_t pixels;
-  int channels;
+  View<T> out;        // [pixels, channels], in place
+  const float* bias;  // [stored channels]
   Act act;
 
   GN_HD void operator()(index_t pixel, int c) const {
-    T& x = data[pixel * channels + c];
+    T& x = out.data[pixel * out.shape.stored_channels + c];
     from_float(x, activate(act, to_float(x) + bias[c]));
   }
 };

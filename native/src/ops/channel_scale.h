@@ -1,21 +1,26 @@
 // Squeeze-excite's last step, in place: every pixel's channels times the image's gates.
 #pragma once
 
-#include "ops/common.h"
+#include "ops/op.h"
 
 namespace ghostnet::ops {
 
 template <typename T>
 struct ChannelScale {
-  T* data;          // [N, H, W, channels], scaled in place
-  const T* gates;   // [N, channels]
-  index_t pixels;   // N * H * W
-  int channels;
-  index_t image_pixels;  // H * W
+  View<T> out;          // [N, H, W, channels], scaled in place
+  View<const T> gates;  // [N, 1, 1, channels]
 
   GN_HD void operator()(index_t pixel, int c) const {
-    T& x = data[pixel * channels + c];
-    from_float(x, to_float(x) * to_float(gates[pixel / image_pixels * channels + c]));
+    const index_t image = pixel / out.shape.image_pixels();
+    T& x = out.data[pixel * out.shape.stored_channels + c];
+    from_float(x, to_float(x) * to_float(gates.data[image * gates.shape.stored_channels + c]));
+  }
+};
+
+struct ChannelScaleOp : OpDefaults {
+  template <typename T, typename Launch>
+  static void run(const Operands<T>& o, Launch&& launch) {
+    launch(ChannelScale<T>{o.output, o.gates});
   }
 };
 

@@ -1,8 +1,12 @@
-// What every op functor shares: host+device marking, element conversions, activations.
+// What every op functor shares: host+device marking, geometry, element conversions,
+// activations.
 //
 // An op functor computes one output element, (pixel, channel) of an NHWC tensor, and is
 // compiled for both executors: the host runs it in parallel loops over pixels with the
-// channel loop innermost, the CUDA executor as a grid-stride kernel (DESIGN principle 1).
+// channel loop innermost, the CUDA executor as a grid-stride kernel. One source for both
+// keeps their arithmetic the same, so the host's results check the GPU's, op by op.
+// Every functor names the tensor it writes `out`, a View: its elements are out.shape's
+// pixels() times stored_channels, and that is what an executor runs it over.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +16,8 @@
 #include <cuda_fp16.h>
 #define GN_HD __host__ __device__ __forceinline__
 #else
-// Always inlined, so each CPU-specific clone of the host loops (see host_backend.cpp) gets
-// its own copy compiled for its instruction set.
+// Always inlined, so each CPU-specific clone of the host loops (executors/host_backend.cpp)
+// gets its own copy compiled for its instruction set.
 #define GN_HD inline __attribute__((always_inline))
 #endif
 
@@ -59,7 +63,7 @@ enum class Act : int32_t { None = 0, Relu = 1, HardSigmoid = 2 };
 GN_HD float activate(Act act, float x) {
   switch (act) {
     case Act::Relu: return x > 0.0f ? x : 0.0f;
-    // PyTorch's relu6(x + 3) / 6, the seed's gate for squeeze-excite.
+    // PyTorch's relu6(x + 3) / 6: upstream's gate for squeeze-excite.
     case Act::HardSigmoid: return (x + 3.0f <= 0.0f ? 0.0f : x + 3.0f >= 6.0f ? 6.0f : x + 3.0f) / 6.0f;
     default: return x;
   }
@@ -85,13 +89,40 @@ GN_HD PixelPosition position_of(index_t pixel, int height, int width) {
   return {pixel / image, int(pixel / width % height), int(pixel % width)};
 }
 
+struct Size {
+  int height = 0;
+  int width = 0;
+};
+
 // Spatial geometry of a "same"-padded KxK window: output size and first input row/col.
 struct Window {
   int kernel = 1;
   int stride = 1;
   int pad = 0;
 
+  static Window same(int kernel, int stride) { return {kernel, stride, kernel / 2}; }
   GN_HD int output_size(int input) const { return (input + 2 * pad - kernel) / stride + 1; }
+  Size output_size(Size input) const { return {output_size(input.height), output_size(input.width)}; }
+};
+
+// One NHWC tensor as an op sees it.
+struct Geometry {
+  index_t batch = 0;
+  int height = 0;
+  int width = 0;
+  int channels = 0;         // the model's
+  int stored_channels = 0;  // per pixel in memory: `channels`, then zero padding
+
+  GN_HD index_t image_pixels() const { return index_t(height) * width; }
+  // Of the whole batch; a pooled tensor has one pixel per image.
+  GN_HD index_t pixels() const { return batch * image_pixels(); }
+};
+
+// A tensor an op reads (View<const T>) or writes (View<T>): its memory and geometry.
+template <typename T>
+struct View {
+  T* data = nullptr;
+  Geometry shape;
 };
 
 }  // namespace ghostnet::ops

@@ -2,27 +2,25 @@
 // whose three input channels are too few for a GEMM to pay off.
 #pragma once
 
-#include "ops/common.h"
+#include "ops/op.h"
 
 namespace ghostnet::ops {
 
 template <typename T>
 struct DenseConv {
   static constexpr bool kSpans = true;
-  const T* in;          // [N, H, W, in_channels]
-  const float* weight;  // [K, K, in_channels, channels]: output channel fastest
-  const float* bias;    // [channels]
-  T* out;               // [N, OH, OW, channels]
-  index_t pixels;       // N * OH * OW
-  int channels;
-  int in_channels;
-  int in_height, in_width, out_height, out_width;
+  View<const T> in;     // [N, H, W, in channels]
+  View<T> out;          // [N, OH, OW, channels]
+  const float* weight;  // [K, K, stored in channels, stored channels]: output channel fastest
+  const float* bias;    // [stored channels]
   Window window;
   Act act;
 
   template <int Span>
   GN_HD void span(index_t pixel, int c0, int count) const {
-    const PixelPosition at = position_of(pixel, out_height, out_width);
+    const int in_channels = in.shape.stored_channels, channels = out.shape.stored_channels;
+    const int in_height = in.shape.height, in_width = in.shape.width;
+    const PixelPosition at = position_of(pixel, out.shape.height, out.shape.width);
     float acc[Span];
     GN_CHANNEL_LOOP
     for (int j = 0; j < count; ++j) acc[j] = bias[c0 + j];
@@ -32,7 +30,7 @@ struct DenseConv {
       for (int kx = 0; kx < window.kernel; ++kx) {
         const int ix = at.x * window.stride - window.pad + kx;
         if (ix < 0 || ix >= in_width) continue;
-        const T* x = in + ((at.n * in_height + iy) * in_width + ix) * in_channels;
+        const T* x = in.data + ((at.n * in_height + iy) * in_width + ix) * in_channels;
         for (int ci = 0; ci < in_channels; ++ci) {
           const float xv = to_float(x[ci]);
           const float* w = weight + ((index_t(ky) * window.kernel + kx) * in_channels + ci) * channels + c0;
@@ -41,12 +39,22 @@ struct DenseConv {
         }
       }
     }
-    T* y = out + pixel * channels + c0;
+    T* y = out.data + pixel * channels + c0;
     GN_CHANNEL_LOOP
     for (int j = 0; j < count; ++j) from_float(y[j], activate(act, acc[j]));
   }
 
   GN_HD void operator()(index_t pixel, int c) const { span<1>(pixel, c, 1); }
+};
+
+struct DenseConvOp : OpDefaults {
+  static Size output_size(const Window& window, Size in) { return window.output_size(in); }
+  static std::vector<float> functor_weights(const ConvParams& params) { return channels_last_weights(params); }
+
+  template <typename T, typename Launch>
+  static void run(const Operands<T>& o, Launch&& launch) {
+    launch(DenseConv<T>{o.input, o.output, o.weight, o.bias, o.window, o.act});
+  }
 };
 
 }  // namespace ghostnet::ops

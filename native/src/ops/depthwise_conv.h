@@ -3,7 +3,7 @@
 // slow at these outside FP16 channels-last, so they are ours on both executors.
 #pragma once
 
-#include "ops/common.h"
+#include "ops/op.h"
 
 namespace ghostnet::ops {
 
@@ -31,29 +31,38 @@ GN_HD void add_depthwise_window(float (&acc)[Span], const T* in, index_t in_pixe
 template <typename T>
 struct DepthwiseConv {
   static constexpr bool kSpans = true;
-  const T* in;          // [N, H, W, channels]
-  const float* weight;  // [K, K, channels]
-  const float* bias;    // [channels]
-  T* out;               // [N, OH, OW, channels]
-  index_t pixels;       // N * OH * OW
-  int channels;
-  int in_height, in_width, out_height, out_width;
+  View<const T> in;     // [N, H, W, channels]
+  View<T> out;          // [N, OH, OW, channels]
+  const float* weight;  // [K, K, stored channels]
+  const float* bias;    // [stored channels]
   Window window;
   Act act;
 
   template <int Span>
   GN_HD void span(index_t pixel, int c0, int count) const {
+    const int channels = out.shape.stored_channels;
     float acc[Span];
     GN_CHANNEL_LOOP
     for (int j = 0; j < count; ++j) acc[j] = bias[c0 + j];
-    add_depthwise_window<Span>(acc, in, channels, weight, channels, c0, count,
-                               position_of(pixel, out_height, out_width), in_height, in_width, window);
-    T* y = out + pixel * channels + c0;
+    add_depthwise_window<Span>(acc, in.data, channels, weight, channels, c0, count,
+                               position_of(pixel, out.shape.height, out.shape.width), in.shape.height,
+                               in.shape.width, window);
+    T* y = out.data + pixel * channels + c0;
     GN_CHANNEL_LOOP
     for (int j = 0; j < count; ++j) from_float(y[j], activate(act, acc[j]));
   }
 
   GN_HD void operator()(index_t pixel, int c) const { span<1>(pixel, c, 1); }
+};
+
+struct DepthwiseConvOp : OpDefaults {
+  static Size output_size(const Window& window, Size in) { return window.output_size(in); }
+  static std::vector<float> functor_weights(const ConvParams& params) { return channels_last_weights(params); }
+
+  template <typename T, typename Launch>
+  static void run(const Operands<T>& o, Launch&& launch) {
+    launch(DepthwiseConv<T>{o.input, o.output, o.weight, o.bias, o.window, o.act});
+  }
 };
 
 }  // namespace ghostnet::ops

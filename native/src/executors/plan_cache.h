@@ -8,25 +8,40 @@
 #include <utility>
 
 #include "ghostnet/tensor.h"
+#include "graph/plan.h"
 
-namespace ghostnet {
+namespace ghostnet::executors {
 
 struct PlanKey {
   int64_t batch = 0;
-  int height = 0;
-  int width = 0;
+  int64_t height = 0;  // as the caller's tensor has it: make_plan checks what the kernels index
+  int64_t width = 0;
   DType dtype = DType::F32;
   Layout layout = Layout::NCHW;
 
   static PlanKey of(const Tensor& input) {
     const auto& s = input.shape();
     const bool nchw = input.layout() == Layout::NCHW;
-    return {s[0], int(nchw ? s[2] : s[1]), int(nchw ? s[3] : s[2]), input.dtype(), input.layout()};
+    return {s[0], nchw ? s[2] : s[1], nchw ? s[3] : s[2], input.dtype(), input.layout()};
   }
 
   bool operator==(const PlanKey& o) const {
     return std::tie(batch, height, width, dtype, layout) == std::tie(o.batch, o.height, o.width, o.dtype, o.layout);
   }
+};
+
+// A plan for one input shape, and the memory on the executor's device where it places
+// every value.
+struct Workspace {
+  graph::Plan plan;
+  Tensor memory;
+
+  static Workspace make(const graph::Graph& graph, const PlanKey& key, Device device, std::size_t element_size) {
+    Workspace w{graph::make_plan(graph, key.batch, key.height, key.width, element_size), Tensor()};
+    w.memory = Tensor::allocate(device, DType::U8, {int64_t(w.plan.workspace_bytes)}, Layout::RowMajor);
+    return w;
+  }
+  char* data() const { return static_cast<char*>(memory.data()); }
 };
 
 // A small least-recently-used cache: a service that sees many sizes keeps the latest ones.
@@ -52,4 +67,4 @@ class PlanCache {
   std::list<std::pair<PlanKey, Prepared>> entries_;
 };
 
-}  // namespace ghostnet
+}  // namespace ghostnet::executors

@@ -1,6 +1,6 @@
-#include "graph/weight_layout.h"
+#include "ops/weights.h"
 
-namespace ghostnet::graph {
+namespace ghostnet::ops {
 
 std::vector<float> channels_last_weights(const ConvParams& p) {
   const std::size_t k = std::size_t(p.kernel), in = std::size_t(p.in / p.groups), out = std::size_t(p.out);
@@ -15,4 +15,4 @@ std::vector<float> channels_last_weights(const ConvParams& p) {
   return result;
 }
 
-}  // namespace ghostnet::graph
+}  // namespace ghostnet::ops

@@ -10,19 +10,21 @@
 #include <optional>
 #include <vector>
 
-#include "core/backend.h"
 #include "core/gpu_runtime.h"
-#include "core/plan_cache.h"
 #include "cuda/check.h"
-#include "cuda/cudnn_conv.h"
 #include "cuda/cudnn_loader.h"
 #include "cuda/launch.cuh"
+#include "executors/plan_cache.h"
+#include "executors/walk.h"
 #include "graph/channel_padding.h"
-#include "graph/walk.h"
-#include "graph/weight_layout.h"
+#include "ops/bias_act.h"
+#include "ops/pointwise_conv_cudnn.h"
+#include "runtime/backend.h"
 
 namespace ghostnet {
 namespace {
+
+using executors::OpWeights;
 
 // cuDNN's algorithm search may use up to this much scratch memory while planning (less
 // when the GPU has less free).
@@ -40,21 +42,6 @@ int tensor_core_channel_multiple(const ModelOptions& options) {
   if (options.precision == Precision::F16 || options.precision == Precision::BF16) return 8;
   return options.allow_tf32 ? 4 : 1;
 }
-
-template <typename T>
-struct Traits;
-template <>
-struct Traits<float> {
-  static constexpr cudnn::DataType kType = cudnn::DataType::Float;
-};
-template <>
-struct Traits<__half> {
-  static constexpr cudnn::DataType kType = cudnn::DataType::Half;
-};
-template <>
-struct Traits<__nv_bfloat16> {
-  static constexpr cudnn::DataType kType = cudnn::DataType::BFloat16;
-};
 
 // Host values to the device type T, as bytes ready to upload.
 template <typename T>
@@ -75,9 +62,25 @@ Tensor upload(Device device, const std::vector<V>& values) {
 
 // One op's weights on the device.
 struct DeviceOpWeights {
-  Tensor weight;      // functors: float, channels-last; pointwise: T, [out][in] (cuDNN's KRSC)
+  Tensor weight;      // functors: float, as the op's functor reads them; pointwise: T, [out][in] (cuDNN's KRSC)
   Tensor bias;        // float
   Tensor bias_typed;  // pointwise: T, for cuDNN's fused call
+};
+
+// How the device lays out each op kind's weights: as its functor reads them, or, where an
+// overload names the op kind's definition, as its fast path does.
+template <typename T>
+struct DeviceWeights {
+  Device device;
+
+  template <typename Kind>
+  DeviceOpWeights operator()(Kind, const ops::ConvParams& params) const {
+    return {upload(device, Kind::functor_weights(params)), upload(device, params.bias), Tensor()};
+  }
+  DeviceOpWeights operator()(ops::PointwiseConvOp, const ops::ConvParams& params) const {
+    return {upload(device, to_device_type<T>(params.weight)), upload(device, params.bias),
+            upload(device, to_device_type<T>(params.bias))};
+  }
 };
 
 class GraphExec {
@@ -99,8 +102,7 @@ class GraphExec {
 };
 
 struct CudaPlan {
-  graph::Plan plan;
-  Tensor workspace;
+  executors::Workspace workspace;
   Tensor conv_workspace;
   std::vector<std::optional<cudnn::PointwiseConv>> convs;  // by op index
   GraphExec body;  // the ops between input and output; empty when capture is impossible
@@ -119,9 +121,9 @@ class CudaExecutor final : public Executor {
 
   void enqueue(const Tensor& input, Tensor& output) override {
     gpu::DeviceScope scope(backend_.device().index);
-    const PlanKey key = PlanKey::of(input);
+    const executors::PlanKey key = executors::PlanKey::of(input);
     CudaPlan& prepared = plans_.get(key, [&] { return prepare(key, input, output); });
-    const graph::Io io = io_of(input, output);
+    const ops::Io io = executors::io_of(input, output, backend_.options());
     const std::size_t last = backend_.graph().ops.size() - 1;
     run_ops(prepared, io, {0, 1});
     if (prepared.body.get() != nullptr) {
@@ -135,21 +137,15 @@ class CudaExecutor final : public Executor {
  private:
   cudaStream_t cuda_stream() const { return static_cast<cudaStream_t>(stream_.handle()); }
 
-  static graph::Io io_of(const Tensor& input, Tensor& output) {
-    return {input.data(), input.dtype(), input.layout() == Layout::NCHW, static_cast<float*>(output.data())};
-  }
-
-  CudaPlan prepare(const PlanKey& key, const Tensor& input, Tensor& output) {
+  CudaPlan prepare(const executors::PlanKey& key, const Tensor& input, Tensor& output) {
     const graph::Graph& g = backend_.graph();
-    const Device device = backend_.device();
     CudaPlan p;
-    p.plan = graph::make_plan(g, key.batch, key.height, key.width, sizeof(T));
-    p.workspace = Tensor::allocate(device, DType::U8, {int64_t(p.plan.workspace_bytes)}, Layout::RowMajor);
+    p.workspace = executors::Workspace::make(g, key, backend_.device(), sizeof(T));
     plan_convolutions(p);
     // Capture everything between the input and output ops. A stream that cannot be
     // captured (the legacy default stream, say), or a call that fails while capturing,
     // leaves the body to run directly; a real error then surfaces there.
-    const graph::Io io = io_of(input, output);
+    const ops::Io io = executors::io_of(input, output, backend_.options());
     if (cudaStreamBeginCapture(cuda_stream(), cudaStreamCaptureModeThreadLocal) == cudaSuccess) {
       bool recorded = true;
       try {
@@ -168,7 +164,8 @@ class CudaExecutor final : public Executor {
     return p;
   }
 
-  // Plans every 1x1 convolution: its algorithm, its workspace, whether it fuses.
+  // Plans every op kind that decides ahead how it runs: the pointwise convolution chooses
+  // its cuDNN algorithm, its workspace and whether it fuses.
   void plan_convolutions(CudaPlan& p) {
     const graph::Graph& g = backend_.graph();
     const Device device = backend_.device();
@@ -176,48 +173,69 @@ class CudaExecutor final : public Executor {
     const std::size_t search_bytes = search_workspace_bytes();
     Tensor search = Tensor::allocate(device, DType::U8, {int64_t(search_bytes)}, Layout::RowMajor);
     std::size_t needed = 0;
-    char* ws = static_cast<char*>(p.workspace.data());
     for (std::size_t i = 0; i < g.ops.size(); ++i) {
-      const graph::Op& op = g.ops[i];
-      if (op.kind != graph::OpKind::Pointwise) continue;
-      const graph::ValueShape &in = p.plan.values[std::size_t(op.input)], &out = p.plan.values[std::size_t(op.output)];
-      auto& conv = p.convs[i].emplace(cudnn_.get(), Traits<T>::kType, backend_.options().allow_tf32, int(out.batch),
-                                      out.height, out.width, in.channels, out.channels, op.act);
-      const DeviceOpWeights& w = backend_.weights(op.params);
-      conv.plan(ws + in.offset, w.weight.data(), ws + out.offset, w.bias_typed.data(), search.data(), search_bytes);
-      needed = std::max(needed, conv.workspace_bytes());
+      ops::visit_op(g.ops[i].kind, [&](auto kind) { plan_op(kind, i, p, search, needed); });
     }
     gpu::check_cuda(cudaStreamSynchronize(cuda_stream()), "planning the convolutions");
     p.conv_workspace = Tensor::allocate(device, DType::U8, {int64_t(needed)}, Layout::RowMajor);
   }
 
-  void run_ops(CudaPlan& p, const graph::Io& io, graph::OpRange range) {
-    const graph::Graph& g = backend_.graph();
-    const cudaStream_t stream = cuda_stream();
-    const int max_blocks = backend_.max_blocks();
-    char* ws = static_cast<char*>(p.workspace.data());
-    auto weights = [&](int params) {
-      const DeviceOpWeights& w = backend_.weights(params);
-      return graph::OpWeights{static_cast<const float*>(w.weight.data()), static_cast<const float*>(w.bias.data())};
-    };
-    auto launch = [&](const auto& functor) { gpu::launch(functor, stream, max_blocks); };
-    auto pointwise = [&](const graph::Op& op, const T* in, T* out, int64_t pixels) {
-      const cudnn::PointwiseConv& conv = *p.convs[std::size_t(&op - g.ops.data())];
-      const DeviceOpWeights& w = backend_.weights(op.params);
-      conv.run(in, w.weight.data(), w.bias_typed.data(), out, p.conv_workspace.data());
-      if (!conv.fused()) {
-        const int channels = p.plan.values[std::size_t(op.output)].channels;
-        gpu::launch(ops::BiasAct<T>{out, static_cast<const float*>(w.bias.data()), pixels, channels, op.act}, stream,
-                    max_blocks);
-      }
-    };
-    graph::walk<T>(g, p.plan, range, ws, io, backend_.options(), weights, launch, pointwise);
+  template <typename Kind>
+  void plan_op(Kind, std::size_t, CudaPlan&, const Tensor&, std::size_t&) {}
+
+  void plan_op(ops::PointwiseConvOp, std::size_t index, CudaPlan& p, const Tensor& search, std::size_t& needed) {
+    const graph::Op& op = backend_.graph().ops[index];
+    const graph::PlannedValue& in = p.workspace.plan.values[std::size_t(op.input)];
+    const graph::PlannedValue& out = p.workspace.plan.values[std::size_t(op.output)];
+    auto& conv = p.convs[index].emplace(cudnn_.get(), cudnn::data_type_of<T>(), backend_.options().allow_tf32, in.geometry,
+                                        out.geometry, op.act);
+    const DeviceOpWeights& w = backend_.weights(op.params);
+    char* ws = p.workspace.data();
+    conv.plan(ws + in.offset, w.weight.data(), ws + out.offset, w.bias_typed.data(), search.data(), search.bytes());
+    needed = std::max(needed, conv.workspace_bytes());
+  }
+
+  // How the device runs each op kind: its functor as a grid-stride kernel, or, where an
+  // overload names the op kind's definition, its fast path.
+  class Ops {
+   public:
+    Ops(const CudaExecutor& executor, const CudaPlan& plan) : executor_(executor), plan_(plan) {}
+
+    OpWeights weights(int params) const {
+      const DeviceOpWeights& w = executor_.backend_.weights(params);
+      return {static_cast<const float*>(w.weight.data()), static_cast<const float*>(w.bias.data())};
+    }
+
+    template <typename Kind>
+    void run(Kind, const graph::Op&, const ops::Operands<T>& o) const {
+      Kind::run(o, [this](const auto& functor) { launch(functor); });
+    }
+    void run(ops::PointwiseConvOp, const graph::Op& op, const ops::Operands<T>& o) const {
+      const cudnn::PointwiseConv& conv = *plan_.convs[std::size_t(&op - executor_.backend_.graph().ops.data())];
+      const DeviceOpWeights& w = executor_.backend_.weights(op.params);
+      conv.run(o.input.data, w.weight.data(), w.bias_typed.data(), o.output.data, plan_.conv_workspace.data());
+      if (!conv.fused()) launch(ops::BiasAct<T>{o.output, o.bias, o.act});
+    }
+
+   private:
+    template <typename F>
+    void launch(const F& functor) const {
+      gpu::launch(functor, executor_.cuda_stream(), executor_.backend_.max_blocks());
+    }
+
+    const CudaExecutor& executor_;
+    const CudaPlan& plan_;
+  };
+
+  void run_ops(const CudaPlan& p, const ops::Io& io, executors::OpRange range) {
+    Ops ops(*this, p);
+    executors::walk<T>(backend_.graph(), p.workspace, range, io, ops);
   }
 
   const CudaBackend<T>& backend_;
   Stream stream_;
   cudnn::StreamHandle cudnn_;
-  PlanCache<CudaPlan> plans_;
+  executors::PlanCache<CudaPlan> plans_;
 };
 
 template <typename T>
@@ -231,19 +249,7 @@ class CudaBackend final : public Backend {
     gpu::check_cuda(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device.index),
                     "cudaDeviceGetAttribute");
     max_blocks_ = std::max(1, sms) * 32;
-    weights_.resize(graph_->params.size());
-    for (const graph::Op& op : graph_->ops) {
-      if (op.params < 0) continue;
-      const graph::ConvParams& p = graph_->params[std::size_t(op.params)];
-      DeviceOpWeights& w = weights_[std::size_t(op.params)];
-      w.bias = upload(device, p.bias);
-      if (op.kind == graph::OpKind::Pointwise) {
-        w.weight = upload(device, to_device_type<T>(p.weight));
-        w.bias_typed = upload(device, to_device_type<T>(p.bias));
-      } else {
-        w.weight = upload(device, graph::channels_last_weights(p));
-      }
-    }
+    weights_ = executors::prepare_weights<DeviceOpWeights>(*graph_, DeviceWeights<T>{device});
   }
 
   std::unique_ptr<Executor> create_executor(const Stream* stream) const override {

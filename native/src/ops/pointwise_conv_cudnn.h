@@ -1,4 +1,4 @@
-// The GPU convolution engine for 1x1 convolutions: cuDNN's legacy convolution API.
+// The pointwise convolution's fast path on GPUs: cuDNN's legacy convolution API.
 //
 // Everything that can be decided ahead is decided when a plan is made: descriptors, the
 // algorithm (measured with cudnnFindConvolutionForwardAlgorithmEx), its workspace, and
@@ -7,6 +7,8 @@
 // cuDNN are packed NHWC.
 #pragma once
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
@@ -17,6 +19,16 @@
 namespace ghostnet::cudnn {
 
 void check(Status status, const char* what);
+
+// cuDNN's data type for activations of type T.
+template <typename T>
+constexpr DataType data_type_of();
+template <>
+constexpr DataType data_type_of<float>() { return DataType::Float; }
+template <>
+constexpr DataType data_type_of<__half>() { return DataType::Half; }
+template <>
+constexpr DataType data_type_of<__nv_bfloat16>() { return DataType::BFloat16; }
 
 // A cuDNN handle bound to one stream. One per execution context: a handle must not be
 // used by two threads at once.
@@ -32,12 +44,12 @@ class StreamHandle {
   Handle handle_ = nullptr;
 };
 
-// One planned 1x1 convolution over NHWC [batch, height, width, channels]:
+// One planned 1x1 convolution over NHWC tensors, `in` to `out` with their stored channels:
 // y = act(conv(x, w) + bias).
 class PointwiseConv {
  public:
-  PointwiseConv(Handle handle, DataType type, bool allow_tf32, int batch, int height, int width, int in_channels,
-                int out_channels, ops::Act act);
+  PointwiseConv(Handle handle, DataType type, bool allow_tf32, const ops::Geometry& in, const ops::Geometry& out,
+                ops::Act act);
   ~PointwiseConv();
   PointwiseConv(PointwiseConv&& other) noexcept;
   PointwiseConv& operator=(PointwiseConv&&) = delete;

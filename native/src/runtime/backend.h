@@ -1,8 +1,9 @@
-// Executors: what differs between the host and a GPU.
+// What a model runs on: the interface the executors implement (executors/), the part that
+// differs between the host and a GPU.
 //
 // A Backend is created once per model and holds the weights on its device in the layouts
-// its engines want; an Executor belongs to one execution context and runs the shared
-// graph on its stream. Everything else (graph, fusion, plans, op functors) is shared.
+// its ops want; an Executor belongs to one execution context and runs the shared graph
+// on its stream. Everything else (graph, fusion, plans, op kinds) is shared.
 #pragma once
 
 #include <memory>
@@ -30,7 +31,7 @@ class Backend {
 
 std::unique_ptr<Backend> make_host_backend(std::shared_ptr<const graph::Graph> graph, const ModelOptions& options);
 
-// Implemented in cuda/ (or, in a host-only build, no_cuda/, where it raises DeviceUnavailable).
+// In a host-only build, no_cuda/ has it raise DeviceUnavailable.
 std::unique_ptr<Backend> make_cuda_backend(std::shared_ptr<const graph::Graph> graph, Device device,
                                            const ModelOptions& options);
 

@@ -1,9 +1,11 @@
-// The seed's GhostNet configuration (ghostnet_seed.txt, `cfgs`): the one place it is written.
+// GhostNet's configuration as the upstream model defines it (huawei-noah's
+// ghostnet_pytorch/ghostnet.py: its `cfgs` table and `_make_divisible`), the one place it
+// is written here. Every checkpoint in circulation (the official ones, timm's) has its keys.
 #pragma once
 
 #include <cmath>
 
-namespace ghostnet::graph::seed {
+namespace ghostnet::graph::upstream {
 
 struct BlockConfig {
   int kernel;     // k: conv_dw / shortcut kernel
@@ -27,7 +29,7 @@ constexpr int kStemChannels = 16;
 constexpr int kHeadChannels = 960;   // blocks.9: the last stage's expansion
 constexpr int kHiddenChannels = 1280;  // conv_head, not scaled by the width
 
-// The seed's _make_divisible: round to the nearest multiple of `divisor`, at least
+// Upstream's _make_divisible: round to the nearest multiple of `divisor`, at least
 // `divisor`, and never more than 10% below v.
 inline int make_divisible(double v, int divisor) {
   int rounded = int(v + divisor / 2.0) / divisor * divisor;
@@ -36,4 +38,4 @@ inline int make_divisible(double v, int divisor) {
   return rounded;
 }
 
-}  // namespace ghostnet::graph::seed
+}  // namespace ghostnet::graph::upstream

@@ -3,12 +3,12 @@
 #include <atomic>
 #include <cstdio>
 
-#include "core/backend.h"
 #include "core/text.h"
 #include "ghostnet/error.h"
 #include "graph/architecture.h"
 #include "graph/graph.h"
-#include "graph/seed.h"
+#include "graph/upstream.h"
+#include "runtime/backend.h"
 
 namespace ghostnet {
 
@@ -32,7 +32,7 @@ namespace {
 // decimals recover the width (the stem's 16 * width cannot tell 1.3x from 1.25x).
 std::string width_name(int head_channels) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.2f", double(head_channels) / graph::seed::kHeadChannels);
+  std::snprintf(text, sizeof text, "%.2f", double(head_channels) / graph::upstream::kHeadChannels);
   std::string name = text;
   if (name.back() == '0') name.pop_back();
   return name + "x";
@@ -51,6 +51,8 @@ void check_options(Device device, const ModelOptions& options) {
   }
 }
 
+// What the caller's tensors must be. Their sizes are checked where the kernels' limits are
+// known, by graph::make_plan when a plan is made for them.
 void check_io(const ModelImpl& model, const Tensor& input, const Tensor& output) {
   const Device device = model.device;
   if (input.device() != device || output.device() != device) {
@@ -66,15 +68,6 @@ void check_io(const ModelImpl& model, const Tensor& input, const Tensor& output)
   if (channels != 3) {
     fail(ErrorCode::InvalidArgument, "the input must have 3 channels (RGB), found " + std::to_string(channels) +
                                          " in " + input.describe());
-  }
-  // Plans and kernels take a height and a width as int (graph::make_plan refuses more than
-  // 2^30): a larger one must not be narrowed into a small one, which would have the
-  // kernels read rows that are not there.
-  const int64_t height = input.layout() == Layout::NCHW ? s[2] : s[1];
-  const int64_t width = input.layout() == Layout::NCHW ? s[3] : s[2];
-  if (height > (int64_t(1) << 30) || width > (int64_t(1) << 30)) {
-    fail(ErrorCode::InvalidArgument, "the input's height and width must be at most 2^30, found " +
-                                         std::to_string(height) + "x" + std::to_string(width) + " in " + input.describe());
   }
   if (input.dtype() != DType::F32 && input.dtype() != DType::U8) {
     fail(ErrorCode::InvalidArgument, "the input must be f32 (normalised) or u8 (images), found " + input.describe());

@@ -1,4 +1,4 @@
-#include "cuda/cudnn_conv.h"
+#include "ops/pointwise_conv_cudnn.h"
 
 #include <string>
 #include <utility>
@@ -36,8 +36,8 @@ StreamHandle::~StreamHandle() {
   if (handle_ != nullptr) cudnn().cudnnDestroy(handle_);
 }
 
-PointwiseConv::PointwiseConv(Handle handle, DataType type, bool allow_tf32, int batch, int height, int width,
-                             int in_channels, int out_channels, ops::Act act)
+PointwiseConv::PointwiseConv(Handle handle, DataType type, bool allow_tf32, const ops::Geometry& in,
+                             const ops::Geometry& out, ops::Act act)
     : handle_(handle), type_(type), act_(act) {
   const Api& a = cudnn();
   check(a.cudnnCreateTensorDescriptor(&x_), "cudnnCreateTensorDescriptor");
@@ -46,10 +46,10 @@ PointwiseConv::PointwiseConv(Handle handle, DataType type, bool allow_tf32, int 
   check(a.cudnnCreateFilterDescriptor(&w_), "cudnnCreateFilterDescriptor");
   check(a.cudnnCreateConvolutionDescriptor(&conv_), "cudnnCreateConvolutionDescriptor");
   check(a.cudnnCreateActivationDescriptor(&activation_), "cudnnCreateActivationDescriptor");
-  set_nhwc(x_, type, batch, in_channels, height, width);
-  set_nhwc(y_, type, batch, out_channels, height, width);
-  set_nhwc(bias_, type, 1, out_channels, 1, 1);
-  check(a.cudnnSetFilter4dDescriptor(w_, type, TensorFormat::NHWC, out_channels, in_channels, 1, 1),
+  set_nhwc(x_, type, int(in.batch), in.stored_channels, in.height, in.width);
+  set_nhwc(y_, type, int(out.batch), out.stored_channels, out.height, out.width);
+  set_nhwc(bias_, type, 1, out.stored_channels, 1, 1);
+  check(a.cudnnSetFilter4dDescriptor(w_, type, TensorFormat::NHWC, out.stored_channels, in.stored_channels, 1, 1),
         "cudnnSetFilter4dDescriptor");
   // FP32, FP16 and BF16 all accumulate in FP32.
   check(a.cudnnSetConvolution2dDescriptor(conv_, 0, 0, 1, 1, 1, 1, ConvolutionMode::CrossCorrelation, DataType::Float),

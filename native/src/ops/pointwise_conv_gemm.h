@@ -1,14 +1,14 @@
-// The host convolution engine's GEMM: 1x1 convolutions over NHWC activations,
+// The pointwise convolution's fast path on the host: a GEMM over NHWC activations,
 // out[pixel][o] = act(bias[o] + sum_k in[pixel][k] * weight[o][k]).
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-#include "graph/graph.h"
 #include "ops/common.h"
+#include "ops/weights.h"
 
-namespace ghostnet::host {
+namespace ghostnet::ops {
 
 // Weights packed once at load into panels of kPanel output channels, [panel][k][kPanel],
 // zero-padded, so the inner loop reads them contiguously.
@@ -21,9 +21,10 @@ struct PackedPointwise {
   std::vector<float> bias;    // padded to a whole panel
 };
 
-PackedPointwise pack_pointwise(const graph::ConvParams& params);
+PackedPointwise pack_for_gemm(const ConvParams& params);
 
-// in: [pixels][in_channels] packed; out: [pixels][out_channels] packed. Runs on all cores.
-void pointwise_conv(const float* in, int64_t pixels, const PackedPointwise& weights, ops::Act act, float* out);
+// The operands of PointwiseConv<float>, with the weights packed: `in` stores
+// weights.in_channels per pixel and `out` weights.out_channels. Runs on all cores.
+void pointwise_conv_gemm(View<const float> in, const PackedPointwise& weights, Act act, View<float> out);
 
-}  // namespace ghostnet::host
+}  // namespace ghostnet::ops

@@ -1,11 +1,11 @@
-#include "host/gemm.h"
+#include "ops/pointwise_conv_gemm.h"
 
 #include <algorithm>
 
 #include "host/isa.h"
 #include "host/thread_pool.h"
 
-namespace ghostnet::host {
+namespace ghostnet::ops {
 namespace {
 
 // Eight floats; unaligned and allowed to alias float data. Compiled twice (see run_task
@@ -21,7 +21,7 @@ struct Task {
   int64_t rows;          // rows in this task
   const PackedPointwise* w;
   int panel_begin, panel_end;
-  ops::Act act;
+  Act act;
   float* out;
 };
 
@@ -54,7 +54,7 @@ inline __attribute__((always_inline)) void run_task_body(const Task& t) {
       for (int r = 0; r < rows; ++r) {
         float* c = t.out + (row + r) * n_total + panel * kPanel;
         v8 lo = acc[r][0], hi = acc[r][1];
-        if (t.act == ops::Act::Relu) {
+        if (t.act == Act::Relu) {
           lo = lo > zero ? lo : zero;
           hi = hi > zero ? hi : zero;
         }
@@ -74,7 +74,7 @@ void run_task_baseline(const Task& t) { run_task_body(t); }
 
 // Compiled for AVX2+FMA and for the baseline x86-64, chosen by the CPU.
 void run_task(const Task& t) {
-  if (host_isa() == Isa::Avx2) {
+  if (host::host_isa() == host::Isa::Avx2) {
     run_task_avx2(t);
   } else {
     run_task_baseline(t);
@@ -83,7 +83,7 @@ void run_task(const Task& t) {
 
 }  // namespace
 
-PackedPointwise pack_pointwise(const graph::ConvParams& params) {
+PackedPointwise pack_for_gemm(const ConvParams& params) {
   PackedPointwise packed;
   packed.in_channels = params.in;
   packed.out_channels = params.out;
@@ -100,19 +100,20 @@ PackedPointwise pack_pointwise(const graph::ConvParams& params) {
   return packed;
 }
 
-void pointwise_conv(const float* in, int64_t pixels, const PackedPointwise& w, ops::Act act, float* out) {
+void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act, View<float> out) {
+  const int64_t pixels = out.shape.pixels();
   const int panels = (w.out_channels + kPanel - 1) / kPanel;
   const int panel_groups = (panels + kPanelsPerTask - 1) / kPanelsPerTask;
   const int64_t row_blocks = (pixels + kRowBlock - 1) / kRowBlock;
-  parallel_for(row_blocks * panel_groups, 1, [&](int64_t begin, int64_t end) {
+  host::parallel_for(row_blocks * panel_groups, 1, [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
       const int64_t row = task / panel_groups * kRowBlock;
       const int group = int(task % panel_groups);
-      Task t{in + row * w.in_channels, std::min(kRowBlock, pixels - row), &w, group * kPanelsPerTask,
-             std::min(panels, (group + 1) * kPanelsPerTask), act, out + row * w.out_channels};
+      Task t{in.data + row * w.in_channels, std::min(kRowBlock, pixels - row), &w, group * kPanelsPerTask,
+             std::min(panels, (group + 1) * kPanelsPerTask), act, out.data + row * w.out_channels};
       run_task(t);
     }
   });
 }
 
-}  // namespace ghostnet::host
+}  // namespace ghostnet::ops

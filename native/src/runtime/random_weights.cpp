@@ -1,4 +1,4 @@
-// Random weights in the seed's layout, built the way the seed's constructor builds the
+// Random weights with upstream's keys, built the way upstream's constructor builds the
 // model (width multiplier, _make_divisible), so every key and shape is a real checkpoint's.
 #include <cmath>
 #include <cstring>
@@ -6,7 +6,7 @@
 
 #include "ghostnet/error.h"
 #include "ghostnet/model.h"
-#include "graph/seed.h"
+#include "graph/upstream.h"
 
 namespace ghostnet {
 namespace {
@@ -71,7 +71,7 @@ StateDict random_ghostnet_weights(double width, int num_classes, uint32_t seed_v
     fail(ErrorCode::InvalidArgument, "width multiplier must be in (0, 10], found " + std::to_string(width));
   }
   if (num_classes < 1) fail(ErrorCode::InvalidArgument, "num_classes must be positive, found " + std::to_string(num_classes));
-  using namespace graph::seed;
+  using namespace graph::upstream;
   Generator g(seed_value);
   const int stem = make_divisible(kStemChannels * width, 4);
   g.conv("conv_stem", stem, 3, 3);

@@ -1,0 +1,2 @@
+#pragma once
+#include "ghostnet/model.h"  // up: tensor.h is a core header, model.h a runtime one

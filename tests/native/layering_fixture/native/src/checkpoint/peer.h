@@ -1,0 +1,2 @@
+#pragma once
+#include "host/threads.h"  // sideways: checkpoint and host are peers

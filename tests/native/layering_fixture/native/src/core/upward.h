@@ -1,0 +1,2 @@
+#pragma once
+#include "runtime/context.h"  // up: core is the bottom layer
