@@ -65,11 +65,4 @@ inline std::vector<float> floats(const NpyArray& a) {
   return v;
 }
 
-// max |a - b| over the elements.
-inline double max_abs_difference(const std::vector<float>& a, const std::vector<float>& b) {
-  double worst = 0;
-  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) worst = std::max(worst, std::abs(double(a[i]) - b[i]));
-  return worst;
-}
-
 }  // namespace ghostnet::testing

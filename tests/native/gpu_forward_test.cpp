@@ -6,6 +6,7 @@
 #include <cmath>
 #include <thread>
 
+#include "comparison.h"
 #include "fixtures.h"
 #include "ghostnet/error.h"
 #include "ghostnet/model.h"
@@ -53,7 +54,7 @@ TEST_P(GpuFixture, MatchesTheReference) {
   const std::vector<float> logits = download(context.forward(x));
 
   const double bound = p.tolerance * c.max_abs_reference;
-  EXPECT_LE(testing::max_abs_difference(logits, expected), bound) << c.name << " " << precision_name(p.precision);
+  EXPECT_TRUE(testing::within(logits, expected, bound)) << c.name << " " << precision_name(p.precision);
   const int classes = model.num_classes();
   if (c.top1_margin > bound) {
     for (std::size_t row = 0; row * classes < expected.size(); ++row) {
@@ -99,12 +100,12 @@ TEST(GpuExecutor, GraphReplayFollowsTheInput) {
   Tensor y = Tensor::allocate(kGpu, DType::F32, {2, 10}, Layout::RowMajor);
   for (int round = 0; round < 3; ++round) {  // the first run captures, the others replay
     context.forward(a, y);
-    EXPECT_LE(testing::max_abs_difference(download(y), expected_a), 1e-3);
+    EXPECT_TRUE(testing::within(download(y), expected_a, 1e-3)) << "round " << round;
     context.forward(b, y);
-    EXPECT_LE(testing::max_abs_difference(download(y), expected_b), 1e-3);
+    EXPECT_TRUE(testing::within(download(y), expected_b, 1e-3)) << "round " << round;
   }
   // A new output buffer (another address) works with the captured graph too.
-  EXPECT_LE(testing::max_abs_difference(download(context.forward(a)), expected_a), 1e-3);
+  EXPECT_TRUE(testing::within(download(context.forward(a)), expected_a, 1e-3));
 }
 
 TEST(GpuExecutor, FourContextsOnTwoThreads) {
@@ -112,7 +113,7 @@ TEST(GpuExecutor, FourContextsOnTwoThreads) {
   Small s;
   const std::vector<float> expected = s.host_logits(s.input);
   const Tensor x = upload(s.input, Layout::NCHW);
-  std::vector<double> errors(4, -1);
+  std::vector<std::vector<float>> logits(4);
   auto worker = [&](int first) {
     ExecutionContext a = s.gpu.create_context(), b = s.gpu.create_context();
     Tensor ya = Tensor::allocate(kGpu, DType::F32, {2, 10}, Layout::RowMajor);
@@ -123,13 +124,13 @@ TEST(GpuExecutor, FourContextsOnTwoThreads) {
     }
     a.synchronize();
     b.synchronize();
-    errors[std::size_t(first)] = testing::max_abs_difference(download(ya), expected);
-    errors[std::size_t(first) + 1] = testing::max_abs_difference(download(yb), expected);
+    logits[std::size_t(first)] = download(ya);
+    logits[std::size_t(first) + 1] = download(yb);
   };
   std::thread t1(worker, 0), t2(worker, 2);
   t1.join();
   t2.join();
-  for (double e : errors) EXPECT_LE(e, 1e-3);
+  for (std::size_t i = 0; i < logits.size(); ++i) EXPECT_TRUE(testing::within(logits[i], expected, 1e-3)) << "context " << i;
 }
 
 TEST(GpuExecutor, RunsOnAnExternalStream) {
@@ -142,7 +143,7 @@ TEST(GpuExecutor, RunsOnAnExternalStream) {
   Tensor y = Tensor::allocate(kGpu, DType::F32, {2, 10}, Layout::RowMajor);
   context.enqueue(x, y);
   stream.synchronize();
-  EXPECT_LE(testing::max_abs_difference(download(y), s.host_logits(s.input)), 1e-3);
+  EXPECT_TRUE(testing::within(download(y), s.host_logits(s.input), 1e-3));
 }
 
 TEST(GpuExecutor, Uint8ImagesMatchTheHost) {
@@ -158,7 +159,7 @@ TEST(GpuExecutor, Uint8ImagesMatchTheHost) {
   const Tensor host_y = host_context.forward(host_x);
   const float* h = static_cast<const float*>(host_y.data());
   const std::vector<float> expected(h, h + host_y.numel());
-  EXPECT_LE(testing::max_abs_difference(download(gpu_context.forward(upload(image, Layout::NHWC))), expected), 1e-3);
+  EXPECT_TRUE(testing::within(download(gpu_context.forward(upload(image, Layout::NHWC))), expected, 1e-3));
 }
 
 TEST(GpuExecutor, TensorsOnAnotherDeviceAreRefused) {

@@ -29,8 +29,8 @@ class CheckpointTest {
   void everyFormatLoadsAndMatchesPyTorch(Fixtures.Format f) {
     Fixtures.Case c = f.reference();
     try (GhostNet model = GhostNet.load(f.file(), Device.CPU)) {
-      double error = Fixtures.maxAbsDifference(Fixtures.logits(model, c.input()), Fixtures.expected(c));
-      assertTrue(error <= 1e-4 * c.maxAbsReference() + 1e-6, f + ": max |logits - reference| = " + error);
+      Comparison.assertWithin(Fixtures.logits(model, c.input()), Fixtures.expected(c), Fixtures.hostBound(c),
+          f.toString());
     }
   }
 

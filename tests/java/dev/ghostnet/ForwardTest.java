@@ -28,8 +28,7 @@ class ForwardTest {
   void hostFp32MatchesPyTorch(Fixtures.Case c) {
     try (GhostNet model = GhostNet.load(c.weights(), Device.CPU)) {
       assertEquals(c.numClasses(), model.numClasses());
-      double error = Fixtures.maxAbsDifference(Fixtures.logits(model, c.input()), Fixtures.expected(c));
-      assertTrue(error <= 1e-4 * c.maxAbsReference() + 1e-6, c.name() + ": max |logits - reference| = " + error);
+      Comparison.assertWithin(Fixtures.logits(model, c.input()), Fixtures.expected(c), Fixtures.hostBound(c), c.name());
     }
   }
 
@@ -59,8 +58,7 @@ class ForwardTest {
       }
       float[] logits = new float[expected.length];
       y.get(logits);
-      double error = Fixtures.maxAbsDifference(logits, expected);
-      assertTrue(error <= 1e-4 * c.maxAbsReference() + 1e-6, c.name() + ": max |logits - reference| = " + error);
+      Comparison.assertWithin(logits, expected, Fixtures.hostBound(c), c.name());
     }
   }
 
@@ -220,8 +218,7 @@ class ForwardTest {
     try (ExecutionContext context = model.newContext(); Tensor x = Npy.read(c.input(), Layout.NCHW)) {
       model.close();
       try (Tensor y = context.forward(x)) {
-        double error = Fixtures.maxAbsDifference(y.toFloatArray(), Fixtures.expected(c));
-        assertTrue(error <= 1e-4 * c.maxAbsReference() + 1e-6, "error " + error);
+        Comparison.assertWithin(y.toFloatArray(), Fixtures.expected(c), Fixtures.hostBound(c), c.name());
       }
       assertThrows(IllegalStateException.class, model::newContext);
     }

@@ -37,8 +37,7 @@ class GpuForwardTest {
     for (Precision p : new Precision[] {Precision.FP32, Precision.FP16}) {
       double tolerance = p == Precision.FP32 ? 1e-3 : 3e-2;
       try (GhostNet model = GhostNet.load(c.weights(), Device.cuda(0), GhostNet.Options.DEFAULT.withPrecision(p))) {
-        double error = Fixtures.maxAbsDifference(gpuLogits(model, c), Fixtures.expected(c));
-        assertTrue(error <= tolerance * c.maxAbsReference(), c + " " + p + ": max error " + error);
+        Comparison.assertWithin(gpuLogits(model, c), Fixtures.expected(c), tolerance * c.maxAbsReference(), c + " " + p);
       }
     }
   }
@@ -62,8 +61,7 @@ class GpuForwardTest {
         x.copyFrom(host, wrapped);
         context.enqueue(x, y);
         assertEquals(0, cudart.cudaStreamSynchronize(stream));
-        double error = Fixtures.maxAbsDifference(y.toFloatArray(), Fixtures.expected(c));
-        assertTrue(error <= 1e-3 * c.maxAbsReference(), "max error " + error);
+        Comparison.assertWithin(y.toFloatArray(), Fixtures.expected(c), 1e-3 * c.maxAbsReference(), c.name());
       }
     } finally {
       cudart.cudaFree(memory);

@@ -87,7 +87,7 @@ class PredictorTest {
               }
               float[] want = expected.get(asked.get(i));
               for (int k = 0; k < want.length; k++) {
-                if (Math.abs(want[k] - p.logits()[k]) > 1e-5f * (1 + Math.abs(want[k]))) {
+                if (Comparison.difference(p.logits()[k], want[k]) > 1e-5 * (1 + Math.abs(want[k]))) {
                   problems.add(asked.get(i) + " logit " + k + ": " + p.logits()[k] + " != " + want[k]);
                   break;
                 }
@@ -276,8 +276,8 @@ class PredictorTest {
         for (float v : want) {
           scale = Math.max(scale, Math.abs(v));
         }
-        double error = Fixtures.maxAbsDifference(want, futures.get(i).get().logits());
-        assertTrue(error <= 1e-3 * scale, images.get(i) + ": max error " + error); // as GpuForwardTest's FP32
+        // As GpuForwardTest's FP32.
+        Comparison.assertWithin(futures.get(i).get().logits(), want, 1e-3 * scale, images.get(i).toString());
       }
       assertEquals(Map.of(5, 1L), predictor.metrics().batchSizes());
       assertEquals(3, predictor.metrics().paddedImages());

@@ -94,7 +94,7 @@ class StressTest {
       try (Tensor y = context.forward(good)) {
         first = y.toFloatArray();
       }
-      assertTrue(Fixtures.maxAbsDifference(first, expected) <= 1e-4 * c.maxAbsReference() + 1e-6);
+      Comparison.assertWithin(first, expected, Fixtures.hostBound(c), c.name());
       long batch = good.shape().dim(0);
 
       List<Runnable> failures = new ArrayList<>();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.ghostnet.Comparison;
 import dev.ghostnet.Layout;
 import dev.ghostnet.Npy;
 import dev.ghostnet.Tensor;
@@ -41,14 +42,8 @@ class RunCommandTest {
     try (Tensor y = Npy.read(output, Layout.ROW_MAJOR);
         Tensor expected = Npy.read(Path.of(fixture(c, "expected")), Layout.ROW_MAJOR)) {
       assertEquals(expected.shape(), y.shape());
-      float[] a = y.toFloatArray();
-      float[] b = expected.toFloatArray();
-      double worst = 0;
-      for (int i = 0; i < a.length; i++) {
-        worst = Math.max(worst, Math.abs(a[i] - b[i]));
-      }
       double bound = 1e-4 * c.get("max_abs_reference").getAsDouble() + 1e-6;
-      assertTrue(worst <= bound, c.get("name") + ": max |logits - reference| = " + worst);
+      Comparison.assertWithin(y.toFloatArray(), expected.toFloatArray(), bound, c.get("name").getAsString());
     }
   }
 
