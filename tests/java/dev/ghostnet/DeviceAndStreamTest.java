@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.Pointer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class DeviceAndStreamTest {
@@ -61,6 +62,7 @@ class DeviceAndStreamTest {
     assertTrue(e.getMessage().contains("stream on cpu is closed"), e.getMessage());
   }
 
+  @Tag(GpuSupport.GPU_TAG)
   @Test
   void wrapsAndHandsOutJavaCppCudaStreams() {
     GpuSupport.assumeGpu();
@@ -76,6 +78,7 @@ class DeviceAndStreamTest {
     }
   }
 
+  @Tag(GpuSupport.GPU_TAG)
   @Test
   void devicePointersFromJavaCppGoInWithoutCopies() {
     GpuSupport.assumeGpu();

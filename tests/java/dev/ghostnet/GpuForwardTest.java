@@ -9,11 +9,12 @@ import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.cuda.global.cudart;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The GPU path through the Java API; skipped, with the reason, where no GPU is usable. */
+/** The GPU path through the Java API; see GpuSupport for where it runs. */
 class GpuForwardTest {
   static List<Fixtures.Case> cases() {
     return Fixtures.cases();
@@ -30,6 +31,7 @@ class GpuForwardTest {
     }
   }
 
+  @Tag(GpuSupport.GPU_TAG)
   @ParameterizedTest
   @MethodSource("cases")
   void fp32AndFp16MatchPyTorch(Fixtures.Case c) {
@@ -42,10 +44,12 @@ class GpuForwardTest {
     }
   }
 
+  @Tag(GpuSupport.GPU_TAG)
   @Test
   void runsOnAJavaCppStreamWithJavaCppDeviceMemory() {
     GpuSupport.assumeGpu();
-    Assumptions.assumeTrue(presetsLoad(), "JavaCPP's CUDA presets cannot load their natives here");
+    String presetsProblem = presetsProblem();
+    GpuSupport.assumeGpu(presetsProblem.isEmpty(), () -> "JavaCPP's CUDA presets cannot load: " + presetsProblem);
     Fixtures.Case c = Fixtures.smallCase();
     CUstream_st stream = new CUstream_st();
     assertEquals(0, cudart.cudaStreamCreate(stream));
@@ -69,6 +73,7 @@ class GpuForwardTest {
     }
   }
 
+  @Tag(GpuSupport.GPU_TAG)
   @Test
   void aHostTensorIsRefusedByAGpuModel() {
     GpuSupport.assumeGpu();
@@ -89,12 +94,13 @@ class GpuForwardTest {
     assertTrue(e.getMessage().contains(GpuSupport.reason().lines().findFirst().orElse("")), e.getMessage());
   }
 
-  private static boolean presetsLoad() {
+  /** Why JavaCPP's CUDA runtime presets cannot load here; "" when they can. */
+  private static String presetsProblem() {
     try {
       org.bytedeco.javacpp.Loader.load(cudart.class);
-      return true;
-    } catch (Throwable t) {
-      return false;
+      return "";
+    } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+      return e.toString();
     }
   }
 }

@@ -27,6 +27,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 class PredictorTest {
@@ -261,6 +262,7 @@ class PredictorTest {
     }
   }
 
+  @Tag(GpuSupport.GPU_TAG)
   @Test
   void onAGpuABatchOfFiveIsComputedAsEightAndEachImageGetsItsOwnLogits() throws Exception {
     GpuSupport.assumeGpu();

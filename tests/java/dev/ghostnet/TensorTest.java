@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Random;
 import org.bytedeco.javacpp.FloatPointer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -197,6 +198,7 @@ class TensorTest {
     }
   }
 
+  @Tag(GpuSupport.GPU_TAG)
   @ParameterizedTest
   @EnumSource(DType.class)
   void deviceRoundTripForEveryDType(DType dtype) {

@@ -19,6 +19,7 @@ import java.util.List;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.cuda.cudart.CUstream_st;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -171,6 +172,7 @@ class ValidationTest {
     }
   }
 
+  @Tag(GpuSupport.GPU_TAG)
   @Test
   void aHostTensorForAGpuModelIsRefused() {
     GpuSupport.assumeGpu();
