@@ -10,8 +10,8 @@ import java.util.List;
 import org.bytedeco.javacpp.Loader;
 
 /**
- * What this build of ghostnet and this machine offer: versions, host cores, GPUs, and when no GPU
- * is usable, exactly why.
+ * What this build of ghostnet and this machine offer: versions, host cores, GPUs, the libraries a
+ * GPU needs, and when no GPU is usable, exactly why.
  */
 public record RuntimeInfo(
     String libraryVersion,
@@ -20,12 +20,19 @@ public record RuntimeInfo(
     int cudaDriverVersion,
     int hostCores,
     List<Gpu> gpus,
-    String cudnnVersion,
+    List<GpuLibrary> gpuLibraries,
     String gpuUnavailableReason) {
 
   /** One GPU as the CUDA runtime describes it. */
   public record Gpu(int index, String name, int computeCapabilityMajor, int computeCapabilityMinor,
       long totalMemoryBytes) {}
+
+  /**
+   * A library the GPU path loads at run time (cuDNN, and the cuBLASLt and NVRTC that cuDNN opens),
+   * as it was found: its version and path (empty when it was not loaded), notes, and the problem
+   * (empty when it was loaded; else why not, with every place looked at).
+   */
+  public record GpuLibrary(String name, String version, String path, String notes, String problem) {}
 
   public static RuntimeInfo query() {
     NativeLibrary.ensureLoaded();
@@ -40,9 +47,14 @@ public record RuntimeInfo(
       Status.check(NativeApi.gn_gpu_properties(i, name, name.length, major, minor, memory));
       gpus.add(new Gpu(i, cString(name), major[0], minor[0], memory[0]));
     }
+    List<GpuLibrary> libraries = new ArrayList<>();
+    for (int i = 0; i < NativeApi.gn_gpu_library_count(); i++) {
+      libraries.add(new GpuLibrary(NativeApi.gn_gpu_library_name(i), NativeApi.gn_gpu_library_version(i),
+          NativeApi.gn_gpu_library_path(i), NativeApi.gn_gpu_library_notes(i), NativeApi.gn_gpu_library_problem(i)));
+    }
     return new RuntimeInfo(NativeApi.gn_version(), loadedJavacppVersion(), NativeApi.gn_cuda_compiled_version(),
-        NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), List.copyOf(gpus),
-        NativeApi.gn_cudnn_version(), reason);
+        NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), List.copyOf(gpus), List.copyOf(libraries),
+        reason);
   }
 
   /** Whether a GPU can run ghostnet (a device, a driver and cuDNN). */

@@ -63,7 +63,16 @@ GHOSTNET_API int32_t gn_gpu_count(void);
 /* Why no GPU is usable ("" when GPUs are usable): a host-only build, no driver, no device,
  * or no usable cuDNN (saying where it was looked for). */
 GHOSTNET_API const char* gn_gpu_unavailable_reason(void);
-GHOSTNET_API const char* gn_cudnn_version(void);
+/* The libraries a GPU needs, found at run time (cuDNN, and the cuBLASLt and NVRTC it opens by
+ * name; none in a host-only build): how many, and each one's name, version and path (empty
+ * when it was not loaded), notes, and problem ("" when loaded; else why not, with every place
+ * looked at). The first call searches for them. */
+GHOSTNET_API int32_t gn_gpu_library_count(void);
+GHOSTNET_API const char* gn_gpu_library_name(int32_t index);
+GHOSTNET_API const char* gn_gpu_library_version(int32_t index);
+GHOSTNET_API const char* gn_gpu_library_path(int32_t index);
+GHOSTNET_API const char* gn_gpu_library_notes(int32_t index);
+GHOSTNET_API const char* gn_gpu_library_problem(int32_t index);
 /* Writes the name (NUL-terminated, truncated to name_capacity) and properties of a GPU. */
 GHOSTNET_API int32_t gn_gpu_properties(int32_t index, char* name, int32_t name_capacity, int32_t* cc_major,
                                        int32_t* cc_minor, int64_t* total_memory_bytes);

@@ -33,9 +33,19 @@ struct GpuInfo {
   uint64_t total_memory_bytes = 0;
 };
 
+// A library the GPU path loads at run time (cuDNN, and the cuBLASLt and NVRTC that cuDNN
+// opens by name), as it was found.
+struct GpuLibrary {
+  std::string name;     // "cuDNN", "cuBLASLt", "NVRTC"
+  std::string version;  // "9.19.0"; empty when it was not loaded
+  std::string path;     // the file it was loaded from; empty when it was not loaded
+  std::string notes;    // what else is worth knowing: the CUDA version it is for, parts that did not load
+  std::string problem;  // empty when it was loaded; else why not, with every place looked at
+};
+
 // What this build and this machine offer. When no GPU is usable, gpu_unavailable_reason
-// says exactly why (a host-only build, no driver, no device, or no usable cuDNN, with
-// where cuDNN was looked for).
+// says exactly why (a host-only build, no driver, no device, or no usable cuDNN or cuBLASLt,
+// with where they were looked for).
 struct RuntimeReport {
   std::string library_version;
   int host_cores = 0;
@@ -43,7 +53,7 @@ struct RuntimeReport {
   int cuda_compiled_version = 0;  // e.g. 13000 for 13.0; 0 in a host-only build
   int cuda_driver_version = 0;    // 0 when there is no driver
   std::vector<GpuInfo> gpus;
-  std::string cudnn_version;      // empty when cuDNN was not loaded
+  std::vector<GpuLibrary> gpu_libraries;  // searched for whenever the build has CUDA
   std::string gpu_unavailable_reason;  // empty when GPUs are usable
 };
 

@@ -91,11 +91,20 @@ const char* gn_gpu_unavailable_reason(void) {
   return reason.c_str();
 }
 
-const char* gn_cudnn_version(void) {
-  static thread_local std::string version;
-  version = gpu::cudnn_version();
-  return version.c_str();
+int32_t gn_gpu_library_count(void) { return int32_t(gpu::gpu_libraries().size()); }
+
+// A field of a library gpu::gpu_libraries() lists, or "" for an index out of range.
+static const char* library_field(int32_t index, std::string GpuLibrary::*field) {
+  const std::vector<GpuLibrary>& libraries = gpu::gpu_libraries();
+  static const std::string none;
+  return (index >= 0 && index < int32_t(libraries.size()) ? libraries[std::size_t(index)].*field : none).c_str();
 }
+
+const char* gn_gpu_library_name(int32_t index) { return library_field(index, &GpuLibrary::name); }
+const char* gn_gpu_library_version(int32_t index) { return library_field(index, &GpuLibrary::version); }
+const char* gn_gpu_library_path(int32_t index) { return library_field(index, &GpuLibrary::path); }
+const char* gn_gpu_library_notes(int32_t index) { return library_field(index, &GpuLibrary::notes); }
+const char* gn_gpu_library_problem(int32_t index) { return library_field(index, &GpuLibrary::problem); }
 
 int32_t gn_gpu_properties(int32_t index, char* name, int32_t name_capacity, int32_t* cc_major, int32_t* cc_minor,
                           int64_t* total_memory_bytes) {

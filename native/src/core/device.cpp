@@ -21,9 +21,9 @@ RuntimeReport runtime_report() {
   report.cuda_compiled_version = gpu::compiled_version();
   report.cuda_driver_version = gpu::driver_version();
   report.gpu_unavailable_reason = gpu::unavailable_reason();
+  report.gpu_libraries = gpu::gpu_libraries();
   if (report.gpu_unavailable_reason.empty()) {
     report.gpus = gpu::devices();
-    report.cudnn_version = gpu::cudnn_version();
     report.gpu_unavailable_reason = gpu::cudnn_unavailable_reason();
   }
   return report;

@@ -43,14 +43,15 @@ void copy(void* dst, const void* src, std::size_t bytes, CopyKind kind, int inde
 
 namespace ghostnet::gpu {
 
-// cuDNN is loaded with dlopen at first use, so nothing needs it to build or to run on the
-// host. An explicit path set before that wins over the search; see cuda/cudnn_loader.cpp
-// for the search order.
+// cuDNN, and the CUDA libraries it opens by name, are loaded with dlopen at first use, so
+// nothing needs them to build or to run on the host. An explicit cuDNN path set before
+// that is the only place cuDNN is taken from; see cuda/cudnn_loader.cpp for the search.
 void set_cudnn_path(const std::string& path);
 // A folder searched after the usual places (JavaCPP's redistributable jar cache, say).
 void add_cudnn_search_dir(const std::string& dir);
-// "" when cuDNN is loaded, else what was searched and what was found.
+// "" when cuDNN and what it needs are loaded, else what is missing and where it was looked for.
 const std::string& cudnn_unavailable_reason();
-std::string cudnn_version();  // "9.19.0", or "" when not loaded
+// Each library, as found; the first call searches for (and loads) them.
+const std::vector<GpuLibrary>& gpu_libraries();
 
 }  // namespace ghostnet::gpu

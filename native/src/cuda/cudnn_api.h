@@ -24,9 +24,10 @@ using FilterDescriptor = FilterStruct*;
 using ConvolutionDescriptor = ConvolutionStruct*;
 using ActivationDescriptor = ActivationStruct*;
 
-// cuDNN 9 groups statuses by thousands: 2xxx bad parameter, 3xxx not supported, ...
+// cuDNN 9 groups statuses by thousands: 2xxx bad parameter, 3xxx not supported, 4xxx
+// internal error (4003 and 4004: host and device memory could not be allocated), ...
 enum class Status : int { Success = 0, BadParam = 2000, NotSupported = 3000, InternalError = 4000,
-                          AllocFailed = 4003, ExecutionFailed = 5000 };
+                          HostAllocationFailed = 4003, DeviceAllocationFailed = 4004, ExecutionFailed = 5000 };
 inline bool is_not_supported(Status status) { return int(status) / 1000 == 3; }
 
 enum class DataType : int { Float = 0, Half = 2, BFloat16 = 9 };
@@ -51,7 +52,9 @@ struct ConvFwdAlgoPerf {
 // X(name, return type, parameter list): one line per function the loader resolves.
 #define GHOSTNET_CUDNN_FUNCTIONS(X)                                                              \
   X(cudnnGetVersion, std::size_t, ())                                                            \
+  X(cudnnGetCudartVersion, std::size_t, ())                                                      \
   X(cudnnGetErrorString, const char*, (Status))                                                  \
+  X(cudnnGetLastErrorString, void, (char*, std::size_t))                                         \
   X(cudnnCreate, Status, (Handle*))                                                              \
   X(cudnnDestroy, Status, (Handle))                                                              \
   X(cudnnSetStream, Status, (Handle, cudaStream_t))                                              \

@@ -1,12 +1,18 @@
-// Finds libcudnn.so.9 and resolves the functions of cudnn_api.h.
+// Loads cuDNN 9 at first GPU use, resolves the functions of cudnn_api.h, and makes sure the
+// libraries cuDNN opens by name will be found: its own sub-libraries, cuBLASLt (which its
+// legacy convolution API, the one ghostnet uses, needs) and NVRTC (for its runtime-compiled
+// engines). cuDNN's "Building and Running a cuDNN Dependent Program" lists these.
 //
-// Search order: the explicit setting (set_cudnn_path, from the Java system property
-// ghostnet.cudnn.path, or the GHOSTNET_CUDNN_PATH environment variable), the dynamic
-// linker's own search (LD_LIBRARY_PATH, ldconfig), the usual install places (system
-// packages, CUDA toolkits, Python environments where pip and PyTorch put it), then the
+// cuDNN comes from the explicit setting alone when there is one (set_cudnn_path, from the
+// Java system property ghostnet.cudnn.path, or GHOSTNET_CUDNN_PATH: a file or a folder);
+// else from the dynamic linker's search (LD_LIBRARY_PATH, ldconfig), system and CUDA toolkit
+// folders, Python environments (nvidia/cudnn/lib, where pip and PyTorch put it), and the
 // folders callers added (the Java API adds JavaCPP's redistributable jar cache).
+//
+// A library opened by name is matched against those already loaded by their sonames, so
+// once the sub-libraries beside cuDNN and its dependencies are loaded from where they were
+// found, cuDNN's own lookups find them whatever the library path says.
 #include <dlfcn.h>
-#include <glob.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -20,63 +26,19 @@
 namespace ghostnet {
 namespace {
 
-constexpr const char* kLibrary = "libcudnn.so.9";
-// cuDNN 9 is split in sub-libraries that the main one opens by name; loading them from
-// the folder where it was found keeps the set consistent.
-constexpr const char* kSubLibraries[] = {
-    "libcudnn_graph.so.9",   "libcudnn_engines_precompiled.so.9",
-    "libcudnn_engines_runtime_compiled.so.9", "libcudnn_heuristic.so.9",
-    "libcudnn_ops.so.9",     "libcudnn_cnn.so.9"};
+constexpr const char* kCudnnFile = "libcudnn.so.9";
+constexpr const char* kCudnnSubLibraries = "libcudnn_*.so.9";
+constexpr const char* kExplicitSetting = "the explicit setting (system property ghostnet.cudnn.path or GHOSTNET_CUDNN_PATH)";
 
 std::mutex g_mutex;
 std::string g_explicit_path;
 std::vector<std::string> g_extra_dirs;
 
-std::vector<std::string> glob_paths(const std::string& pattern) {
-  std::vector<std::string> paths;
-  glob_t matches{};
-  if (glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
-    for (std::size_t i = 0; i < matches.gl_pathc; ++i) paths.emplace_back(matches.gl_pathv[i]);
-  }
-  globfree(&matches);
-  return paths;
+std::string dotted_version(std::size_t version, std::size_t major_unit) {
+  const std::size_t minor_unit = major_unit / 100;
+  return std::to_string(version / major_unit) + "." + std::to_string(version % major_unit / minor_unit) + "." +
+         std::to_string(version % minor_unit);
 }
-
-std::vector<std::string> usual_dirs() {
-  std::vector<std::string> dirs = {"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/local/cuda/lib64"};
-  for (const auto& d : glob_paths("/usr/local/cuda-*/lib64")) dirs.push_back(d);
-  std::vector<std::string> prefixes = {"/usr/local", "/usr", "/opt/conda"};
-  for (const char* var : {"VIRTUAL_ENV", "CONDA_PREFIX"}) {
-    if (const char* value = std::getenv(var)) prefixes.insert(prefixes.begin(), value);
-  }
-  if (const char* home = std::getenv("HOME")) prefixes.push_back(std::string(home) + "/.local");
-  for (const auto& prefix : prefixes) {
-    for (const char* packages : {"site-packages", "dist-packages"}) {
-      for (const auto& d : glob_paths(prefix + "/lib/python3*/" + packages + "/nvidia/cudnn/lib")) dirs.push_back(d);
-    }
-  }
-  return dirs;
-}
-
-std::string folder_of(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-void* open_library(const std::string& path, std::string& error) {
-  if (path.find('/') != std::string::npos) {
-    for (const char* sub : kSubLibraries) dlopen((folder_of(path) + "/" + sub).c_str(), RTLD_NOW | RTLD_GLOBAL);
-  }
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL);
-  if (!handle) error = dlerror();
-  return handle;
-}
-
-struct Loaded {
-  cudnn::Api api;
-  std::string failure;  // "" when loaded
-  std::string version;
-};
 
 std::string resolve(void* handle, cudnn::Api& api) {
 #define GHOSTNET_CUDNN_RESOLVE(name, ret, params)                                   \
@@ -89,65 +51,128 @@ std::string resolve(void* handle, cudnn::Api& api) {
   return "";
 }
 
-// Tries one candidate; appends what happened to `log`. True when cuDNN is ready.
-bool try_candidate(const std::string& label, const std::string& path, Loaded& loaded, std::string& log) {
-  std::string error;
-  void* handle = open_library(path, error);
-  if (!handle) {
-    log += "\n  " + label + ": " + error;
-    return false;
+// Where cuDNN may be: the explicit setting alone, or every usual place.
+std::vector<gpu::Candidate> cudnn_candidates(const gpu::SearchPlaces& places, std::string& problem) {
+  if (places.explicit_path.empty()) {
+    return gpu::candidates({"cuDNN", kCudnnFile, {"nvidia/cudnn/lib"}}, places, {});
   }
-  const std::string problem = resolve(handle, loaded.api);
-  if (!problem.empty()) {
-    log += "\n  " + label + ": found " + path + ", but " + problem;
-    return false;
+  switch (gpu::path_kind(places.explicit_path)) {
+    case gpu::PathKind::Folder: return {{kExplicitSetting, places.explicit_path + "/" + kCudnnFile}};
+    case gpu::PathKind::File: return {{kExplicitSetting, places.explicit_path}};
+    case gpu::PathKind::Missing: break;
   }
-  const std::size_t v = loaded.api.cudnnGetVersion();
-  loaded.version = std::to_string(v / 10000) + "." + std::to_string(v % 10000 / 100) + "." + std::to_string(v % 100);
-  return true;
+  problem = std::string(kExplicitSetting) + " names " + places.explicit_path + ", which does not exist";
+  return {};
 }
 
-std::string as_library_path(const std::string& setting) {
-  return setting.size() > 3 && setting.rfind(".so") != std::string::npos ? setting : setting + "/" + kLibrary;
+// A library cuDNN opens by name: cuBLASLt or NVRTC of cuDNN's CUDA major version. Looked for
+// beside cuDNN and in the folders pip's packages of that CUDA version use (nvidia/cu13/lib
+// for CUDA 13, one folder per package before), then everywhere else.
+struct Dependency {
+  const char* name;
+  const char* stem;         // "libcublasLt.so."
+  const char* pip_package;  // pip's folder before CUDA 13 ("cublas")
+  bool required;            // whether ghostnet's convolutions need it
+  std::string (*version)(void* handle);  // "" when the library is not the one expected
+  const char* without;      // what is lost without it
+};
+
+std::string cublaslt_version(void* handle) {
+  auto get = reinterpret_cast<std::size_t (*)()>(dlsym(handle, "cublasLtGetVersion"));
+  return get != nullptr ? dotted_version(get(), 10000) : "";
 }
 
-Loaded load() {
-  Loaded loaded;
-  std::string explicit_path;
-  std::vector<std::string> extra_dirs;
-  {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    explicit_path = g_explicit_path;
-    extra_dirs = g_extra_dirs;
+std::string nvrtc_version(void* handle) {
+  auto get = reinterpret_cast<int (*)(int*, int*)>(dlsym(handle, "nvrtcVersion"));
+  int major = 0, minor = 0;
+  if (get == nullptr || get(&major, &minor) != 0) return "";
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+const Dependency kDependencies[] = {
+    {"cuBLASLt", "libcublasLt.so.", "cublas", true, cublaslt_version, "cuDNN's convolutions cannot run"},
+    {"NVRTC", "libnvrtc.so.", "cuda_nvrtc", false, nvrtc_version, "cuDNN's runtime-compiled engines are unavailable"},
+};
+
+GpuLibrary load_dependency(const Dependency& d, int cuda_major, const std::string& cudnn_folder,
+                           const gpu::SearchPlaces& places) {
+  const std::string major = std::to_string(cuda_major);
+  const std::string pip_folder = std::string("nvidia/") + d.pip_package + "/lib";
+  const gpu::LibrarySpec spec{d.name, d.stem + major, {"nvidia/cu" + major + "/lib", pip_folder}};
+  std::vector<std::string> first_dirs;
+  if (!cudnn_folder.empty()) {
+    // cuDNN from pip lies in site-packages/nvidia/cudnn/lib; its dependencies' packages beside it.
+    const std::string nvidia = cudnn_folder + "/../..";
+    first_dirs = {cudnn_folder, nvidia + "/cu" + major + "/lib", nvidia + "/" + d.pip_package + "/lib"};
   }
-  if (explicit_path.empty()) {
-    if (const char* env = std::getenv("GHOSTNET_CUDNN_PATH")) explicit_path = env;
+  std::string version;
+  const gpu::Found found = gpu::find_library(gpu::candidates(spec, places, first_dirs), [&](void* handle) {
+    version = d.version(handle);
+    return version.empty() ? std::string("it is not ") + d.name + " (no version function)" : std::string();
+  });
+  GpuLibrary library{d.name, "", "", "", ""};
+  if (found.handle == nullptr) {
+    library.problem = spec.file + " was not found, so " + d.without + ". Looked at:" + found.log;
+    return library;
   }
-  std::string log;
-  if (!explicit_path.empty()) {
-    if (try_candidate("explicit setting", as_library_path(explicit_path), loaded, log)) return loaded;
+  library.version = version;
+  library.path = found.path;
+  return library;
+}
+
+std::string cudnn_notes(std::size_t cudart_version, const gpu::Preloaded& sub_libraries) {
+  std::string notes = "for CUDA " + std::to_string(cudart_version / 1000) + "." +
+                      std::to_string(cudart_version % 1000 / 10) + "; " + std::to_string(sub_libraries.opened) +
+                      " sub-libraries loaded";
+  for (const std::string& failure : sub_libraries.failures) notes += "\nnot loaded: " + failure;
+  return notes;
+}
+
+}  // namespace
+
+namespace cudnn {
+
+Libraries load(const gpu::SearchPlaces& places) {
+  Libraries loaded;
+  GpuLibrary cudnn{"cuDNN", "", "", "", ""};
+  std::vector<gpu::Candidate> candidates = cudnn_candidates(places, cudnn.problem);
+  const gpu::Found found =
+      candidates.empty() ? gpu::Found{} : gpu::find_library(candidates, [&](void* h) { return resolve(h, loaded.api); });
+  int cuda_major = CUDART_VERSION / 1000;
+  std::string folder;
+  if (found.handle != nullptr) {
+    folder = gpu::folder_of(found.path);
+    const gpu::Preloaded sub_libraries = gpu::preload(folder, kCudnnSubLibraries);
+    const std::size_t cudart = loaded.api.cudnnGetCudartVersion();
+    cuda_major = int(cudart / 1000);
+    cudnn.version = dotted_version(loaded.api.cudnnGetVersion(), 10000);
+    cudnn.path = found.path;
+    cudnn.notes = cudnn_notes(cudart, sub_libraries);
   } else {
-    log += "\n  explicit setting: none (system property ghostnet.cudnn.path or GHOSTNET_CUDNN_PATH)";
+    loaded.api = Api{};
+    if (cudnn.problem.empty()) cudnn.problem = std::string(kCudnnFile) + " was not found. Looked at:" + found.log;
+    loaded.unavailable = "cuDNN 9: " + cudnn.problem;
   }
-  if (try_candidate("library path (LD_LIBRARY_PATH, ldconfig)", kLibrary, loaded, log)) return loaded;
-  std::vector<std::string> dirs = usual_dirs();
-  dirs.insert(dirs.end(), extra_dirs.begin(), extra_dirs.end());
-  std::string missing;
-  for (const auto& dir : dirs) {
-    const std::string path = dir + "/" + kLibrary;
-    if (glob_paths(path).empty()) {
-      missing += (missing.empty() ? "" : ", ") + dir;
-      continue;
+  loaded.libraries.push_back(cudnn);
+  for (const Dependency& d : kDependencies) {
+    loaded.libraries.push_back(load_dependency(d, cuda_major, folder, places));
+    const GpuLibrary& library = loaded.libraries.back();
+    if (d.required && loaded.unavailable.empty() && !library.problem.empty()) {
+      loaded.unavailable = "cuDNN " + cudnn.version + " (" + cudnn.path + ") needs " + d.name + ": " + library.problem;
     }
-    if (try_candidate(dir, path, loaded, log)) return loaded;
   }
-  if (!missing.empty()) log += "\n  not in: " + missing;
-  loaded.failure = std::string("cuDNN 9 (") + kLibrary + ") was not found or could not be loaded. Looked at:" + log;
   return loaded;
 }
 
-const Loaded& loaded() {
-  static const Loaded result = load();
+}  // namespace cudnn
+
+namespace {
+
+const cudnn::Libraries& loaded() {
+  static const cudnn::Libraries result = [] {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    return cudnn::load(gpu::search_places(g_explicit_path, g_extra_dirs, [](const char* name) { return std::getenv(name); }));
+  }();
   return result;
 }
 
@@ -165,16 +190,16 @@ void add_cudnn_search_dir(const std::string& dir) {
   g_extra_dirs.push_back(dir);
 }
 
-const std::string& cudnn_unavailable_reason() { return loaded().failure; }
-std::string cudnn_version() { return loaded().version; }
+const std::string& cudnn_unavailable_reason() { return loaded().unavailable; }
+const std::vector<GpuLibrary>& gpu_libraries() { return loaded().libraries; }
 
 }  // namespace gpu
 
 namespace cudnn {
 
 const Api& api() {
-  const Loaded& l = loaded();
-  if (!l.failure.empty()) fail(ErrorCode::DeviceUnavailable, l.failure);
+  const Libraries& l = loaded();
+  if (!l.unavailable.empty()) fail(ErrorCode::DeviceUnavailable, l.unavailable);
   return l.api;
 }
 

@@ -38,6 +38,9 @@ namespace ghostnet::gpu {
 void set_cudnn_path(const std::string&) {}
 void add_cudnn_search_dir(const std::string&) {}
 const std::string& cudnn_unavailable_reason() { return unavailable_reason(); }
-std::string cudnn_version() { return ""; }
+const std::vector<GpuLibrary>& gpu_libraries() {
+  static const std::vector<GpuLibrary> none;
+  return none;
+}
 
 }  // namespace ghostnet::gpu

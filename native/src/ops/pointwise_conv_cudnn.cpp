@@ -21,7 +21,8 @@ void set_nhwc(TensorDescriptor d, DataType type, int n, int c, int h, int w) {
 
 void check(Status status, const char* what) {
   if (status == Status::Success) return;
-  const ErrorCode code = status == Status::AllocFailed ? ErrorCode::OutOfMemory : ErrorCode::Internal;
+  const bool allocation = status == Status::HostAllocationFailed || status == Status::DeviceAllocationFailed;
+  const ErrorCode code = allocation ? ErrorCode::OutOfMemory : ErrorCode::Internal;
   fail(code, std::string(what) + " failed: " + cudnn().cudnnGetErrorString(status) + " (cuDNN status " +
                  std::to_string(int(status)) + ")");
 }

@@ -21,7 +21,12 @@ final class InfoCommand implements Callable<Integer> {
     row(out, "CUDA (compiled)", info.cudaCompiledVersion() == 0 ? "none: host-only build"
         : cudaVersion(info.cudaCompiledVersion()));
     row(out, "CUDA driver", info.cudaDriverVersion() == 0 ? "none" : cudaVersion(info.cudaDriverVersion()));
-    row(out, "cuDNN", info.cudnnVersion().isEmpty() ? "not loaded" : info.cudnnVersion());
+    if (info.gpuLibraries().isEmpty()) {
+      row(out, "cuDNN", "none: host-only build");
+    }
+    for (RuntimeInfo.GpuLibrary library : info.gpuLibraries()) {
+      library(out, library);
+    }
     row(out, "host", info.hostCores() + " cores");
     for (RuntimeInfo.Gpu gpu : info.gpus()) {
       row(out, "cuda:" + gpu.index(), String.format("%s, compute capability %d.%d, %.1f GiB", gpu.name(),
@@ -30,14 +35,25 @@ final class InfoCommand implements Callable<Integer> {
     if (info.gpuUsable()) {
       row(out, "GPU", "usable");
     } else {
-      row(out, "GPU", "not usable: " + info.gpuUnavailableReason().replace("\n", "\n" + " ".repeat(20)));
+      row(out, "GPU", "not usable: " + info.gpuUnavailableReason());
     }
     out.flush();
     return 0;
   }
 
+  /** Where a library was found, and what else is worth knowing; or why it was not loaded. */
+  private static void library(PrintWriter out, RuntimeInfo.GpuLibrary library) {
+    if (library.problem().isEmpty()) {
+      String notes = library.notes().isEmpty() ? "" : "\n" + library.notes();
+      row(out, library.name(), library.version() + " at " + library.path() + notes);
+    } else {
+      row(out, library.name(), "not loaded: " + library.problem());
+    }
+  }
+
+  /** A labelled value; a value of several lines is indented under its first. */
   private static void row(PrintWriter out, String label, String value) {
-    out.printf("  %-17s %s%n", label, value);
+    out.printf("  %-17s %s%n", label, value.replace("\n", "\n" + " ".repeat(20)));
   }
 
   private static String cudaVersion(int version) {

@@ -30,7 +30,12 @@ public final class NativeApi {
   public static native int gn_cuda_driver_version();
   public static native int gn_gpu_count();
   public static native String gn_gpu_unavailable_reason();
-  public static native String gn_cudnn_version();
+  public static native int gn_gpu_library_count();
+  public static native String gn_gpu_library_name(int index);
+  public static native String gn_gpu_library_version(int index);
+  public static native String gn_gpu_library_path(int index);
+  public static native String gn_gpu_library_notes(int index);
+  public static native String gn_gpu_library_problem(int index);
   public static native int gn_gpu_properties(int index, @Cast("char*") byte[] name, int nameCapacity,
       @Cast("int32_t*") int[] ccMajor, @Cast("int32_t*") int[] ccMinor, @Cast("int64_t*") long[] totalMemory);
   public static native void gn_set_cudnn_path(String path);

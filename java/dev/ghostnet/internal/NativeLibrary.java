@@ -1,14 +1,15 @@
 package dev.ghostnet.internal;
 
 import dev.ghostnet.GhostNetException;
-import java.io.File;
 import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Path;
 import org.bytedeco.javacpp.Loader;
 
 /**
  * Loads libghostnet (through JavaCPP's {@link Loader}, from the jar) and tells it where cuDNN may
- * be before the first GPU use: the system property {@code ghostnet.cudnn.path}, and the folder of
- * JavaCPP's cuDNN redistributable jar when that is on the class path.
+ * be before the first GPU use: the system property {@code ghostnet.cudnn.path}, and the folder where
+ * cuDNN from JavaCPP's CUDA redistributable jar is extracted, when that jar is on the class path.
  */
 public final class NativeLibrary {
   private static final String CUDNN_PROPERTY = "ghostnet.cudnn.path";
@@ -42,13 +43,12 @@ public final class NativeLibrary {
     if (explicit != null && !explicit.isBlank()) {
       NativeApi.gn_set_cudnn_path(explicit);
     }
-    if (NativeLibrary.class.getResource(CUDNN_REDIST_RESOURCE) != null) {
+    URL redistributable = NativeLibrary.class.getResource(CUDNN_REDIST_RESOURCE);
+    if (redistributable != null) {
       try {
-        File cached = Loader.cacheResource(CUDNN_REDIST_RESOURCE);
-        if (cached != null) {
-          NativeApi.gn_add_cudnn_search_dir(cached.getParent());
-        }
-      } catch (IOException e) {
+        Path cache = Loader.getCacheDir().toPath().resolve("ghostnet-cudnn");
+        NativeApi.gn_add_cudnn_search_dir(CudaRedistributable.extractCudnn(redistributable, cache).toString());
+      } catch (IOException | RuntimeException e) {
         System.getLogger("dev.ghostnet").log(System.Logger.Level.WARNING,
             "JavaCPP's cuDNN redistributable is on the class path but could not be extracted: " + e);
       }
