@@ -2,9 +2,8 @@
 // from stand-ins (fake_libraries/): pip's for CUDA 13 and for CUDA 12, a system folder, an
 // explicit file or folder, an environment nobody activated.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -12,44 +11,17 @@
 
 #include "cuda/cudnn_loader.h"
 #include "cuda/library_search.h"
+#include "fake_cudnn.h"
 
 namespace ghostnet {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::only;
+using testing::place;
+using testing::TempFolder;
 
 const std::string kSitePackages = "lib/python3.12/site-packages";
-
-// A temporary folder, removed with everything in it at the end of the test.
-class TempFolder {
- public:
-  TempFolder() {
-    std::string pattern = (fs::temp_directory_path() / "ghostnet-loader-XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempFolder() { fs::remove_all(path_); }
-  fs::path operator/(const std::string& relative) const { return path_ / relative; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-// Copies a stand-in (fake_libraries/lib<name>.so, beside this binary) to `to`.
-void place(const std::string& name, const fs::path& to) {
-  const fs::path fakes = fs::read_symlink("/proc/self/exe").parent_path() / "fake_libraries";
-  fs::create_directories(to.parent_path());
-  fs::copy_file(fakes / ("lib" + name + ".so"), to, fs::copy_options::overwrite_existing);
-}
-
-// Only the given places, none of this machine's.
-gpu::SearchPlaces only(std::vector<std::string> system_dirs, std::vector<std::string> python_prefixes = {}) {
-  gpu::SearchPlaces places;
-  places.dynamic_linker = false;
-  places.system_dirs = std::move(system_dirs);
-  places.python_prefixes = std::move(python_prefixes);
-  return places;
-}
 
 std::string real(const fs::path& path) { return fs::canonical(path).string(); }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "comparison.h"
+#include "cuda/cudnn_loader.h"
 #include "cuda/launch.cuh"
 #include "ghostnet/tensor.h"
 #include "gpu_support.h"
@@ -239,7 +240,7 @@ TYPED_TEST(GpuOps, PointwiseConvThroughCudnnMatchesTheReferenceFunctor) {
   Tensor dx = to_device(x.typed), dw = to_device(weight.typed), db = to_device(bias.typed);
   Tensor dbf = to_device(bias.values), dy = device_output<T>(out);
   Tensor search = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(64) << 20}, Layout::RowMajor);
-  cudnn::StreamHandle handle(0, nullptr);
+  cudnn::StreamHandle handle(cudnn::api(), 0, nullptr);
   for (Act act : {Act::None, Act::Relu}) {
     std::vector<float> host(elements(out));
     Operands<float> ho;
@@ -250,7 +251,7 @@ TYPED_TEST(GpuOps, PointwiseConvThroughCudnnMatchesTheReferenceFunctor) {
     ho.act = act;
     run_on_host(PointwiseConvOp{}, ho);
 
-    cudnn::PointwiseConv conv(handle.get(), cudnn::data_type_of<T>(), false, in, out, act);
+    cudnn::PointwiseConv conv(cudnn::api(), handle.get(), cudnn::data_type_of<T>(), false, in, out, act);
     conv.plan(dx.data(), dw.data(), dy.data(), db.data(), search.data(), search.bytes());
     Tensor workspace = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(conv.workspace_bytes())}, Layout::RowMajor);
     conv.run(dx.data(), dw.data(), db.data(), dy.data(), workspace.data());

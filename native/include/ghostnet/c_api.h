@@ -76,6 +76,9 @@ GHOSTNET_API const char* gn_gpu_library_problem(int32_t index);
 /* Writes the name (NUL-terminated, truncated to name_capacity) and properties of a GPU. */
 GHOSTNET_API int32_t gn_gpu_properties(int32_t index, char* name, int32_t name_capacity, int32_t* cc_major,
                                        int32_t* cc_minor, int64_t* total_memory_bytes);
+/* Notes on how ghostnet decides what it runs (each convolution's cuDNN algorithm, and why it
+ * does or does not fuse), written to stderr when on; GHOSTNET_VERBOSE=1 turns them on too. */
+GHOSTNET_API void gn_set_verbose(int32_t on);
 /* Where to find cuDNN; call before the first GPU use. */
 GHOSTNET_API void gn_set_cudnn_path(const char* path);
 GHOSTNET_API void gn_add_cudnn_search_dir(const char* dir);

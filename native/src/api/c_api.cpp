@@ -8,6 +8,7 @@
 
 #include "api/handles.h"
 #include "core/gpu_runtime.h"
+#include "core/verbose.h"
 #include "ghostnet/device.h"
 #include "ghostnet/error.h"
 
@@ -120,6 +121,8 @@ int32_t gn_gpu_properties(int32_t index, char* name, int32_t name_capacity, int3
     if (total_memory_bytes) *total_memory_bytes = int64_t(info.total_memory_bytes);
   });
 }
+
+void gn_set_verbose(int32_t on) { set_verbose(on != 0); }
 
 void gn_set_cudnn_path(const char* path) { gpu::set_cudnn_path(path ? path : ""); }
 void gn_add_cudnn_search_dir(const char* dir) {

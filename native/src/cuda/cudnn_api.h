@@ -28,7 +28,6 @@ using ActivationDescriptor = ActivationStruct*;
 // internal error (4003 and 4004: host and device memory could not be allocated), ...
 enum class Status : int { Success = 0, BadParam = 2000, NotSupported = 3000, InternalError = 4000,
                           HostAllocationFailed = 4003, DeviceAllocationFailed = 4004, ExecutionFailed = 5000 };
-inline bool is_not_supported(Status status) { return int(status) / 1000 == 3; }
 
 enum class DataType : int { Float = 0, Half = 2, BFloat16 = 9 };
 enum class TensorFormat : int { NCHW = 0, NHWC = 1 };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/gpu_runtime.h"
+#include "core/verbose.h"
 #include "cuda/check.h"
 #include "cuda/cudnn_loader.h"
 #include "cuda/launch.cuh"
@@ -115,7 +116,7 @@ template <typename T>
 class CudaExecutor final : public Executor {
  public:
   CudaExecutor(const CudaBackend<T>& backend, Stream stream)
-      : backend_(backend), stream_(std::move(stream)), cudnn_(backend.device().index, cuda_stream()) {}
+      : backend_(backend), stream_(std::move(stream)), cudnn_(cudnn::api(), backend.device().index, cuda_stream()) {}
 
   const Stream& stream() const override { return stream_; }
 
@@ -187,11 +188,12 @@ class CudaExecutor final : public Executor {
     const graph::Op& op = backend_.graph().ops[index];
     const graph::PlannedValue& in = p.workspace.plan.values[std::size_t(op.input)];
     const graph::PlannedValue& out = p.workspace.plan.values[std::size_t(op.output)];
-    auto& conv = p.convs[index].emplace(cudnn_.get(), cudnn::data_type_of<T>(), backend_.options().allow_tf32, in.geometry,
-                                        out.geometry, op.act);
+    auto& conv = p.convs[index].emplace(cudnn::api(), cudnn_.get(), cudnn::data_type_of<T>(),
+                                        backend_.options().allow_tf32, in.geometry, out.geometry, op.act);
     const DeviceOpWeights& w = backend_.weights(op.params);
     char* ws = p.workspace.data();
     conv.plan(ws + in.offset, w.weight.data(), ws + out.offset, w.bias_typed.data(), search.data(), search.bytes());
+    note(backend_.device().to_string() + " op " + std::to_string(index) + ", " + conv.decision());
     needed = std::max(needed, conv.workspace_bytes());
   }
 

@@ -12,13 +12,15 @@
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <string>
 
 #include "cuda/cudnn_api.h"
 #include "ops/common.h"
 
 namespace ghostnet::cudnn {
 
-void check(Status status, const char* what);
+// Throws, with cuDNN's words for the failure: OutOfMemory when memory ran out, else Internal.
+void check(const Api& cudnn, Status status, const char* what);
 
 // cuDNN's data type for activations of type T.
 template <typename T>
@@ -34,13 +36,14 @@ constexpr DataType data_type_of<__nv_bfloat16>() { return DataType::BFloat16; }
 // used by two threads at once.
 class StreamHandle {
  public:
-  StreamHandle(int device, cudaStream_t stream);
+  StreamHandle(const Api& cudnn, int device, cudaStream_t stream);
   ~StreamHandle();
   StreamHandle(const StreamHandle&) = delete;
   StreamHandle& operator=(const StreamHandle&) = delete;
   Handle get() const { return handle_; }
 
  private:
+  const Api& cudnn_;
   Handle handle_ = nullptr;
 };
 
@@ -48,8 +51,8 @@ class StreamHandle {
 // y = act(conv(x, w) + bias).
 class PointwiseConv {
  public:
-  PointwiseConv(Handle handle, DataType type, bool allow_tf32, const ops::Geometry& in, const ops::Geometry& out,
-                ops::Act act);
+  PointwiseConv(const Api& cudnn, Handle handle, DataType type, bool allow_tf32, const ops::Geometry& in,
+                const ops::Geometry& out, ops::Act act);
   ~PointwiseConv();
   PointwiseConv(PointwiseConv&& other) noexcept;
   PointwiseConv& operator=(PointwiseConv&&) = delete;
@@ -62,21 +65,35 @@ class PointwiseConv {
   void run(const void* x, const void* w, const void* bias, void* y, void* workspace) const;
   bool fused() const { return fused_; }
   std::size_t workspace_bytes() const { return workspace_bytes_; }
+  // What planning chose, and why it does not fuse when it does not: for notes (core/verbose.h).
+  const std::string& decision() const { return decision_; }
 
  private:
-  // Runs the fused call once with the chosen algorithm; false when cuDNN does not support it.
-  bool try_fused(const void* x, const void* w, void* y, const void* bias, void* workspace);
+  // Sets a result's math type on the descriptor and asks cuDNN for its workspace; false when
+  // that exceeds `workspace_limit`.
+  bool take(const ConvFwdAlgoPerf& result, std::size_t workspace_limit);
+  // Runs the fused call once with the algorithm taken: "" when cuDNN ran it, else why not.
+  std::string try_fused(const void* x, const void* w, void* y, const void* bias, void* workspace);
+  // Whether a math type keeps the precision asked for: FP32 without TF32 only with FMA math.
+  bool keeps_precision(MathType math) const;
+  // "1x1 convolution of 2x7x5x40 to 24 channels (fp16)", for messages.
+  std::string describe() const;
 
+  const Api* cudnn_;
   Handle handle_;
   DataType type_;
+  bool allow_tf32_;
+  ops::Geometry in_, out_;
   ops::Act act_;
   TensorDescriptor x_ = nullptr, y_ = nullptr, bias_ = nullptr;
   FilterDescriptor w_ = nullptr;
   ConvolutionDescriptor conv_ = nullptr;
   ActivationDescriptor activation_ = nullptr;
   ConvFwdAlgo algo_ = ConvFwdAlgo::ImplicitPrecompGemm;
+  MathType math_ = MathType::Default;
   std::size_t workspace_bytes_ = 0;
   bool fused_ = false;
+  std::string decision_;
 };
 
 }  // namespace ghostnet::cudnn

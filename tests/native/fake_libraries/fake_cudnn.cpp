@@ -1,5 +1,6 @@
-// A stand-in for libcudnn.so.9, for the loader's tests: every function cudnn_api.h resolves,
-// doing nothing; it is cuDNN 9.19.0 built for the CUDA version FAKE_CUDART_VERSION says.
+// A stand-in for libcudnn.so.9, for tests without a GPU: every function cudnn_api.h resolves,
+// doing nothing, unless fake_cudnn_script.cpp scripts it; it is cuDNN 9.19.0 built for the
+// CUDA version FAKE_CUDART_VERSION says.
 #include <cstring>
 #include <type_traits>
 
@@ -20,7 +21,9 @@ Result fake_result(const char* function) {
 
 }  // namespace
 
-#define GHOSTNET_FAKE_CUDNN(name, ret, params) \
-  extern "C" __attribute__((visibility("default"))) ret name params { return fake_result<ret>(#name); }
+#define GHOSTNET_FAKE_CUDNN(name, ret, params)                         \
+  extern "C" __attribute__((visibility("default"), weak)) ret name params { \
+    return fake_result<ret>(#name);                                      \
+  }
 GHOSTNET_CUDNN_FUNCTIONS(GHOSTNET_FAKE_CUDNN)
 #undef GHOSTNET_FAKE_CUDNN

@@ -1,5 +1,6 @@
 package dev.ghostnet.cli;
 
+import dev.ghostnet.internal.NativeLibrary;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,7 +18,9 @@ import picocli.CommandLine.ScopeType;
     subcommands = {InfoCommand.class, RunCommand.class, ClassifyCommand.class, BenchCommand.class,
         ConvertCommand.class, HelpCommand.class})
 public final class Main {
-  @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
+  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+      description = "Print stack traces of errors, and how models are planned on a GPU (each convolution's cuDNN "
+          + "algorithm, and why it is fused or not).")
   boolean verbose;
 
   public static void main(String[] args) {
@@ -34,6 +37,12 @@ public final class Main {
         error.printStackTrace(commandLine.getErr());
       }
       return 1;
+    });
+    cli.setExecutionStrategy(parseResult -> {
+      if (main.verbose) {
+        NativeLibrary.setVerbose(true);
+      }
+      return new CommandLine.RunLast().execute(parseResult);
     });
     return cli.execute(args);
   }

@@ -38,6 +38,7 @@ public final class NativeApi {
   public static native String gn_gpu_library_problem(int index);
   public static native int gn_gpu_properties(int index, @Cast("char*") byte[] name, int nameCapacity,
       @Cast("int32_t*") int[] ccMajor, @Cast("int32_t*") int[] ccMinor, @Cast("int64_t*") long[] totalMemory);
+  public static native void gn_set_verbose(int on);
   public static native void gn_set_cudnn_path(String path);
   public static native void gn_add_cudnn_search_dir(String dir);
   public static native int gn_require_device(int kind, int index);

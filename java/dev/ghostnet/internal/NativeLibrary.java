@@ -55,6 +55,15 @@ public final class NativeLibrary {
     }
   }
 
+  /**
+   * Turns libghostnet's notes on stderr on or off: how it plans models on a GPU (each convolution's
+   * cuDNN algorithm, and why it is fused or not).
+   */
+  public static void setVerbose(boolean on) {
+    ensureLoaded();
+    NativeApi.gn_set_verbose(on ? 1 : 0);
+  }
+
   /** Whether a GPU can run ghostnet: a device, a driver and cuDNN. */
   public static boolean gpuUsable() {
     ensureLoaded();
