@@ -102,6 +102,36 @@ class GraphExec {
   cudaGraphExec_t exec_ = nullptr;
 };
 
+// A stream capture that is always ended, also when what it records throws: a stream left
+// capturing would fail every later call on it.
+class StreamCapture {
+ public:
+  explicit StreamCapture(cudaStream_t stream)
+      : stream_(stream), active_(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal) == cudaSuccess) {}
+  ~StreamCapture() {
+    if (cudaGraph_t graph = end()) cudaGraphDestroy(graph);
+  }
+  StreamCapture(const StreamCapture&) = delete;
+  StreamCapture& operator=(const StreamCapture&) = delete;
+
+  bool active() const { return active_; }
+  // Ends the capture: the graph recorded (the caller's to destroy), or nullptr when it failed.
+  cudaGraph_t end() {
+    if (!active_) return nullptr;
+    active_ = false;
+    cudaGraph_t graph = nullptr;
+    if (cudaStreamEndCapture(stream_, &graph) != cudaSuccess && graph != nullptr) {
+      cudaGraphDestroy(graph);
+      graph = nullptr;
+    }
+    return graph;
+  }
+
+ private:
+  cudaStream_t stream_;
+  bool active_;
+};
+
 struct CudaPlan {
   executors::Workspace workspace;
   Tensor conv_workspace;
@@ -146,20 +176,21 @@ class CudaExecutor final : public Executor {
     // Capture everything between the input and output ops. A stream that cannot be
     // captured (the legacy default stream, say), or a call that fails while capturing,
     // leaves the body to run directly; a real error then surfaces there.
+    // Any other exception ends the capture on its way out.
     const ops::Io io = executors::io_of(input, output, backend_.options());
-    if (cudaStreamBeginCapture(cuda_stream(), cudaStreamCaptureModeThreadLocal) == cudaSuccess) {
+    StreamCapture capture(cuda_stream());
+    if (capture.active()) {
       bool recorded = true;
       try {
         run_ops(p, io, {1, g.ops.size() - 1});
       } catch (const Error&) {
         recorded = false;
       }
-      cudaGraph_t captured = nullptr;
-      if (cudaStreamEndCapture(cuda_stream(), &captured) == cudaSuccess && captured != nullptr && recorded) {
+      if (cudaGraph_t captured = capture.end()) {
         cudaGraphExec_t exec = nullptr;
-        if (cudaGraphInstantiate(&exec, captured, 0) == cudaSuccess) p.body = GraphExec(exec);
+        if (recorded && cudaGraphInstantiate(&exec, captured, 0) == cudaSuccess) p.body = GraphExec(exec);
+        cudaGraphDestroy(captured);
       }
-      if (captured != nullptr) cudaGraphDestroy(captured);
     }
     cudaGetLastError();  // a refused capture leaves nothing to report
     return p;
