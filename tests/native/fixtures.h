@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "checkpoint/json.h"
+#include "ghostnet/model.h"
 #include "ghostnet/npy.h"
 
 namespace ghostnet::testing {
@@ -39,17 +40,45 @@ struct FixtureCase {
   int num_classes = 0;
   double max_abs_reference = 0;  // max |logit| of the reference: tolerances scale with it
   double top1_margin = 0;        // smallest gap between the top two reference logits
+  // With every stored value rounded to FP16, then to BF16 (make_fixtures.py): the largest change
+  // of a logit, and of any module's output relative to its largest magnitude.
+  double logits_deviation_fp16 = 0, logits_deviation_bf16 = 0;
+  double relative_deviation_fp16 = 0, relative_deviation_bf16 = 0;
 };
 
 inline std::vector<FixtureCase> fixture_cases() {
   const json::Value all = manifest();
   std::vector<FixtureCase> cases;
   for (const json::Value& c : all.at("cases").items()) {
+    const json::Value& logits = c.at("logits_deviation");
+    const json::Value& relative = c.at("relative_deviation");
     cases.push_back({c.at("name").string(), c.at("weights").string(), c.at("input").string(),
                      c.at("expected").string(), int(c.at("num_classes").unsigned_integer()),
-                     c.at("max_abs_reference").number(), c.at("top1_margin").number()});
+                     c.at("max_abs_reference").number(), c.at("top1_margin").number(), logits.at("fp16").number(),
+                     logits.at("bf16").number(), relative.at("fp16").number(), relative.at("bf16").number()});
   }
   return cases;
+}
+
+// How far a GPU's logits may be from PyTorch's. FP32 differs only in the order of summation:
+// 1e-3 of the largest logit. FP16 and BF16 round every stored value, as the rounded reference
+// of make_fixtures.py does at other places: three times how far that moved the logits.
+inline double gpu_logits_bound(const FixtureCase& c, Precision precision) {
+  switch (precision) {
+    case Precision::F16: return 3 * c.logits_deviation_fp16;
+    case Precision::BF16: return 3 * c.logits_deviation_bf16;
+    default: return 1e-3 * c.max_abs_reference;
+  }
+}
+
+// Likewise for any one op's values on a GPU against the host's, relative to their largest
+// magnitude (op_by_op.h): three times the rounded reference's largest such change.
+inline double gpu_relative_bound(const FixtureCase& c, Precision precision) {
+  switch (precision) {
+    case Precision::F16: return 3 * c.relative_deviation_fp16;
+    case Precision::BF16: return 3 * c.relative_deviation_bf16;
+    default: return 1e-3;
+  }
 }
 
 // Names parameterised tests after their case.

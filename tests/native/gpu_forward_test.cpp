@@ -34,18 +34,13 @@ std::vector<float> download(const Tensor& t) {
 
 int argmax(const float* row, int n) { return int(std::max_element(row, row + n) - row); }
 
-struct PrecisionCase {
-  Precision precision;
-  double tolerance;  // times max |reference|
-};
-
-class GpuFixture : public ::testing::TestWithParam<std::tuple<testing::FixtureCase, PrecisionCase>> {};
+class GpuFixture : public ::testing::TestWithParam<std::tuple<testing::FixtureCase, Precision>> {};
 
 TEST_P(GpuFixture, MatchesTheReference) {
   GHOSTNET_REQUIRE_GPU();
-  const auto& [c, p] = GetParam();
+  const auto& [c, precision] = GetParam();
   ModelOptions options;
-  options.precision = p.precision;
+  options.precision = precision;
   const Model model = Model::load(testing::fixture(c.weights), kGpu, options);
   const NpyArray input = read_npy(testing::fixture(c.input));
   const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c.expected)));
@@ -53,8 +48,8 @@ TEST_P(GpuFixture, MatchesTheReference) {
   const Tensor x = upload(input, Layout::NCHW);
   const std::vector<float> logits = download(context.forward(x));
 
-  const double bound = p.tolerance * c.max_abs_reference;
-  EXPECT_TRUE(testing::within(logits, expected, bound)) << c.name << " " << precision_name(p.precision);
+  const double bound = testing::gpu_logits_bound(c, precision);
+  EXPECT_TRUE(testing::within(logits, expected, bound)) << c.name << " " << precision_name(precision);
   const int classes = model.num_classes();
   if (c.top1_margin > bound) {
     for (std::size_t row = 0; row * classes < expected.size(); ++row) {
@@ -65,12 +60,10 @@ TEST_P(GpuFixture, MatchesTheReference) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, GpuFixture,
                          ::testing::Combine(::testing::ValuesIn(testing::fixture_cases()),
-                                            ::testing::Values(PrecisionCase{Precision::F32, 1e-3},
-                                                              PrecisionCase{Precision::F16, 3e-2},
-                                                              PrecisionCase{Precision::BF16, 3e-2})),
+                                            ::testing::Values(Precision::F32, Precision::F16, Precision::BF16)),
                          [](const auto& info) {
                            return testing::case_name(std::get<0>(info.param)) + "_" +
-                                  precision_name(std::get<1>(info.param).precision);
+                                  precision_name(std::get<1>(info.param));
                          });
 
 // The small fixture model, its input and its host logits.

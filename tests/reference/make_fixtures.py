@@ -28,7 +28,11 @@ manifest.json (paths are relative to tests/fixtures):
     "expected": path,                    # .npy float32 [batch, num_classes], computed in float64
     "batch": int, "height": int, "width_px": int,
     "top1_margin": float,                # min over the batch of (largest - second largest logit)
-    "max_abs_reference": float           # max |expected logit|
+    "max_abs_reference": float,          # max |expected logit|
+    "logits_deviation": {"fp16": float, "bf16": float},    # max |logit - expected| with every stored
+                                         # value rounded to that precision (low_precision_deviations)
+    "relative_deviation": {"fp16": float, "bf16": float}   # max over modules of max |output - exact| /
+                                         # max |exact output|, likewise
   }],
   "formats": [{                          # one small model saved in many checkpoint formats
     "file": path,
@@ -171,6 +175,47 @@ def rounded_state_dict(model, rounder):
 
 def run(model, x):
     return model(torch.from_numpy(x).double())
+
+
+LOW_PRECISIONS = {'fp16': torch.float16, 'bf16': torch.bfloat16}
+
+
+def low_precision_deviations(model, x, logits):
+    """How far this case's numbers move when every stored value is rounded to FP16 or BF16, as a
+    GPU computing in that precision stores them: the input, each convolution's weights and every
+    module's output rounded (more often than libghostnet's fused ops round). Returns, per
+    precision, the largest |logit - reference logit|, and the largest difference of any module's
+    output relative to that output's largest magnitude. The GPU tests' bounds are derived from
+    these (tests/native/fixtures.h)."""
+    logits_deviation, relative_deviation = {}, {}
+    for name, dtype in LOW_PRECISIONS.items():
+        def rounded(t):
+            return t.to(dtype).double()
+        exact, low = {}, {}
+        leaves = [m for m in model.modules() if not list(m.children())]
+        hooks = [m.register_forward_hook(lambda m, i, o, store=exact: store.__setitem__(m, o.clone()))
+                 for m in leaves]
+        run(model, x)
+        for h in hooks:
+            h.remove()
+        saved = {m: m.weight.detach().clone() for m in leaves if isinstance(m, nn.Conv2d)}
+        with torch.no_grad():
+            for m, w in saved.items():
+                m.weight.copy_(rounded(w))
+        hooks = [m.register_forward_hook(lambda m, i, o, store=low: store.__setitem__(m, o.clone()) or rounded(o))
+                 for m in leaves]
+        try:
+            low_logits = model(rounded(torch.from_numpy(x).double()))
+        finally:
+            for h in hooks:
+                h.remove()
+            with torch.no_grad():
+                for m, w in saved.items():
+                    m.weight.copy_(w)
+        logits_deviation[name] = float((low_logits - logits).abs().max())
+        relative_deviation[name] = max(float((rounded(low[m]) - exact[m]).abs().max() / exact[m].abs().max().clamp(min=1e-30))
+                                       for m in exact)
+    return logits_deviation, relative_deviation
 
 
 def signal(logits):
@@ -333,9 +378,11 @@ def make_case(name, model, weights, width, num_classes, h, w, batch, seed):
     write_npy(FIX / input_file, x)
     expected = f'expected/{name}.npy'
     write_npy(FIX / expected, logits.numpy())
+    logits_deviation, relative_deviation = low_precision_deviations(model, x, logits)
     return {'name': name, 'weights': weights, 'width': width, 'num_classes': num_classes,
             'input': input_file, 'expected': expected, 'batch': batch, 'height': h, 'width_px': w,
-            'top1_margin': top1_margin(logits), 'max_abs_reference': float(logits.abs().max())}
+            'top1_margin': top1_margin(logits), 'max_abs_reference': float(logits.abs().max()),
+            'logits_deviation': logits_deviation, 'relative_deviation': relative_deviation}
 
 
 def main_cases():

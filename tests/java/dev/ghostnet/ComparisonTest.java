@@ -56,7 +56,8 @@ class ComparisonTest {
     oneNan[oneNan.length / 2] = Float.NaN;
     float[] allNan = new float[expected.length];
     Arrays.fill(allNan, Float.NaN);
-    for (double bound : new double[] {Fixtures.hostBound(c), HUGE_BOUND}) {
+    for (double bound : new double[] {Fixtures.hostBound(c), Fixtures.gpuBound(c, Precision.FP32),
+        Fixtures.gpuBound(c, Precision.FP16), Fixtures.gpuBound(c, Precision.BF16), HUGE_BOUND}) {
       assertDoesNotThrow(() -> Comparison.assertWithin(expected, expected, bound, c.name()));
       assertThrows(AssertionFailedError.class, () -> Comparison.assertWithin(oneNan, expected, bound, c.name()));
       assertThrows(AssertionFailedError.class, () -> Comparison.assertWithin(allNan, expected, bound, c.name()));

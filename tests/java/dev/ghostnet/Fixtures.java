@@ -19,7 +19,7 @@ final class Fixtures {
 
   /** One reference case: weights, an input batch and the logits PyTorch gives for it. */
   record Case(String name, Path weights, double width, Path input, Path expected, int numClasses,
-      double maxAbsReference, double top1Margin) {
+      double maxAbsReference, double top1Margin, double logitsDeviationFp16, double logitsDeviationBf16) {
     @Override
     public String toString() {
       return name;
@@ -38,10 +38,11 @@ final class Fixtures {
     List<Case> cases = new ArrayList<>();
     for (var element : MANIFEST.getAsJsonArray("cases")) {
       JsonObject c = element.getAsJsonObject();
+      JsonObject deviation = c.getAsJsonObject("logits_deviation");
       cases.add(new Case(c.get("name").getAsString(), path(c, "weights"), c.get("width").getAsDouble(),
           path(c, "input"), path(c, "expected"),
           c.get("num_classes").getAsInt(), c.get("max_abs_reference").getAsDouble(),
-          c.get("top1_margin").getAsDouble()));
+          c.get("top1_margin").getAsDouble(), deviation.get("fp16").getAsDouble(), deviation.get("bf16").getAsDouble()));
     }
     return cases;
   }
@@ -81,6 +82,19 @@ final class Fixtures {
     try (Tensor t = Npy.read(c.expected(), Layout.ROW_MAJOR)) {
       return t.toFloatArray();
     }
+  }
+
+  /**
+   * How far a GPU's logits may be from PyTorch's, as tests/native/fixtures.h derives it: FP32 1e-3
+   * of the largest logit; FP16 and BF16 three times how far the logits moved when make_fixtures.py
+   * rounded every stored value to that precision.
+   */
+  static double gpuBound(Case c, Precision precision) {
+    return switch (precision) {
+      case FP16 -> 3 * c.logitsDeviationFp16();
+      case BF16 -> 3 * c.logitsDeviationBf16();
+      default -> 1e-3 * c.maxAbsReference();
+    };
   }
 
   /** How far the host's FP32 logits may be from PyTorch's. */

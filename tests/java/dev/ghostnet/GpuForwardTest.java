@@ -37,9 +37,8 @@ class GpuForwardTest {
   void fp32AndFp16MatchPyTorch(Fixtures.Case c) {
     GpuSupport.assumeGpu();
     for (Precision p : new Precision[] {Precision.FP32, Precision.FP16}) {
-      double tolerance = p == Precision.FP32 ? 1e-3 : 3e-2;
       try (GhostNet model = GhostNet.load(c.weights(), Device.cuda(0), GhostNet.Options.DEFAULT.withPrecision(p))) {
-        Comparison.assertWithin(gpuLogits(model, c), Fixtures.expected(c), tolerance * c.maxAbsReference(), c + " " + p);
+        Comparison.assertWithin(gpuLogits(model, c), Fixtures.expected(c), Fixtures.gpuBound(c, p), c + " " + p);
       }
     }
   }
@@ -65,7 +64,7 @@ class GpuForwardTest {
         x.copyFrom(host, wrapped);
         context.enqueue(x, y);
         assertEquals(0, cudart.cudaStreamSynchronize(stream));
-        Comparison.assertWithin(y.toFloatArray(), Fixtures.expected(c), 1e-3 * c.maxAbsReference(), c.name());
+        Comparison.assertWithin(y.toFloatArray(), Fixtures.expected(c), Fixtures.gpuBound(c, Precision.FP32), c.name());
       }
     } finally {
       cudart.cudaFree(memory);
