@@ -152,21 +152,39 @@ class CudaExecutor final : public Executor {
 
   void enqueue(const Tensor& input, Tensor& output) override {
     gpu::DeviceScope scope(backend_.device().index);
-    const executors::PlanKey key = executors::PlanKey::of(input);
-    CudaPlan& prepared = plans_.get(key, [&] { return prepare(key, input, output); });
+    const CudaPlan& prepared = plan_for(input, output);
     const ops::Io io = executors::io_of(input, output, backend_.options());
     const std::size_t last = backend_.graph().ops.size() - 1;
-    run_ops(prepared, io, {0, 1});
+    walk_ops(prepared, io, {0, 1});
     if (prepared.body.get() != nullptr) {
       gpu::check_cuda(cudaGraphLaunch(prepared.body.get(), cuda_stream()), "cudaGraphLaunch");
     } else {
-      run_ops(prepared, io, {1, last});
+      walk_ops(prepared, io, {1, last});
     }
-    run_ops(prepared, io, {last, last + 1});
+    walk_ops(prepared, io, {last, last + 1});
+  }
+
+  void run_ops(const Tensor& input, Tensor& output, graph::OpRange ops) override {
+    gpu::DeviceScope scope(backend_.device().index);
+    walk_ops(plan_for(input, output), executors::io_of(input, output, backend_.options()), ops);
+    gpu::check_cuda(cudaStreamSynchronize(cuda_stream()), "cudaStreamSynchronize");
+  }
+
+  ValueReadout read_value(const Tensor& input, int value) override {
+    const int device = backend_.device().index;
+    const CudaPlan& prepared = plans_.existing(executors::PlanKey::of(input));
+    return executors::read_planned_value<T>(prepared.workspace, value, [&](void* to, const void* from, std::size_t bytes) {
+      gpu::copy(to, from, bytes, gpu::CopyKind::DeviceToHost, device, cuda_stream(), true);
+    });
   }
 
  private:
   cudaStream_t cuda_stream() const { return static_cast<cudaStream_t>(stream_.handle()); }
+
+  CudaPlan& plan_for(const Tensor& input, Tensor& output) {
+    const executors::PlanKey key = executors::PlanKey::of(input);
+    return plans_.get(key, [&] { return prepare(key, input, output); });
+  }
 
   CudaPlan prepare(const executors::PlanKey& key, const Tensor& input, Tensor& output) {
     const graph::Graph& g = backend_.graph();
@@ -182,7 +200,7 @@ class CudaExecutor final : public Executor {
     if (capture.active()) {
       bool recorded = true;
       try {
-        run_ops(p, io, {1, g.ops.size() - 1});
+        walk_ops(p, io, {1, g.ops.size() - 1});
       } catch (const Error&) {
         recorded = false;
       }
@@ -224,7 +242,7 @@ class CudaExecutor final : public Executor {
     const DeviceOpWeights& w = backend_.weights(op.params);
     char* ws = p.workspace.data();
     conv.plan(ws + in.offset, w.weight.data(), ws + out.offset, w.bias_typed.data(), search.data(), search.bytes());
-    note(backend_.device().to_string() + " op " + std::to_string(index) + ", " + conv.decision());
+    note(backend_.device().to_string() + " " + op.name + ", " + conv.decision());
     needed = std::max(needed, conv.workspace_bytes());
   }
 
@@ -260,7 +278,7 @@ class CudaExecutor final : public Executor {
     const CudaPlan& plan_;
   };
 
-  void run_ops(const CudaPlan& p, const ops::Io& io, executors::OpRange range) {
+  void walk_ops(const CudaPlan& p, const ops::Io& io, graph::OpRange range) {
     Ops ops(*this, p);
     executors::walk<T>(backend_.graph(), p.workspace, range, io, ops);
   }

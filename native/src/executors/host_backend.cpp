@@ -1,5 +1,6 @@
 // The host executor: op functors in parallel loops over pixels, 1x1 convolutions as GEMM,
 // FP32 on all cores.
+#include <cstring>
 #include <memory>
 
 #include "executors/plan_cache.h"
@@ -109,8 +110,12 @@ class HostExecutor final : public Executor {
   HostExecutor(const HostBackend& backend, Stream stream) : backend_(backend), stream_(std::move(stream)) {}
   const Stream& stream() const override { return stream_; }
   void enqueue(const Tensor& input, Tensor& output) override;
+  void run_ops(const Tensor& input, Tensor& output, graph::OpRange ops) override;
+  ValueReadout read_value(const Tensor& input, int value) override;
 
  private:
+  const executors::Workspace& plan_for(const Tensor& input);
+
   const HostBackend& backend_;
   Stream stream_;
   executors::PlanCache<executors::Workspace> plans_;
@@ -135,10 +140,12 @@ class HostBackend final : public Backend {
     return executors::Workspace::make(*graph_, key, Device::host(), sizeof(float));
   }
 
-  void run(const executors::Workspace& workspace, const Tensor& input, Tensor& output) const {
+  void run(const executors::Workspace& workspace, const Tensor& input, Tensor& output, graph::OpRange range) const {
     HostOps ops(weights_);
-    executors::walk<float>(*graph_, workspace, {0, graph_->ops.size()}, executors::io_of(input, output, options_), ops);
+    executors::walk<float>(*graph_, workspace, range, executors::io_of(input, output, options_), ops);
   }
+
+  std::size_t op_count() const { return graph_->ops.size(); }
 
  private:
   std::shared_ptr<const graph::Graph> graph_;
@@ -146,10 +153,24 @@ class HostBackend final : public Backend {
   std::vector<HostOpWeights> weights_;  // indexed by params id
 };
 
-void HostExecutor::enqueue(const Tensor& input, Tensor& output) {
+const executors::Workspace& HostExecutor::plan_for(const Tensor& input) {
   const executors::PlanKey key = executors::PlanKey::of(input);
-  const executors::Workspace& workspace = plans_.get(key, [&] { return backend_.prepare(key); });
-  backend_.run(workspace, input, output);
+  return plans_.get(key, [&] { return backend_.prepare(key); });
+}
+
+void HostExecutor::enqueue(const Tensor& input, Tensor& output) {
+  backend_.run(plan_for(input), input, output, {0, backend_.op_count()});
+}
+
+void HostExecutor::run_ops(const Tensor& input, Tensor& output, graph::OpRange ops) {
+  backend_.run(plan_for(input), input, output, ops);
+}
+
+ValueReadout HostExecutor::read_value(const Tensor& input, int value) {
+  const executors::Workspace& workspace = plans_.existing(executors::PlanKey::of(input));
+  return executors::read_planned_value<float>(workspace, value, [](void* to, const void* from, std::size_t bytes) {
+    std::memcpy(to, from, bytes);
+  });
 }
 
 }  // namespace

@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <list>
+#include <string>
 #include <tuple>
 #include <utility>
 
+#include "ghostnet/error.h"
 #include "ghostnet/tensor.h"
 #include "graph/plan.h"
 
@@ -61,6 +63,15 @@ class PlanCache {
     if (entries_.size() == kCapacity) entries_.pop_back();
     entries_.emplace_front(key, make());
     return entries_.front().second;
+  }
+
+  // The prepared plan for `key`; fails when none was made.
+  Prepared& existing(const PlanKey& key) {
+    for (auto& entry : entries_) {
+      if (entry.first == key) return entry.second;
+    }
+    fail(ErrorCode::InvalidArgument, "no plan has run for an input of batch " + std::to_string(key.batch) + " at " +
+                                         std::to_string(key.height) + "x" + std::to_string(key.width));
   }
 
  private:

@@ -11,6 +11,7 @@
 #include "ghostnet/tensor.h"
 #include "graph/graph.h"
 #include "ops/registry.h"
+#include "runtime/backend.h"
 
 namespace ghostnet::executors {
 
@@ -18,13 +19,6 @@ namespace ghostnet::executors {
 struct OpWeights {
   const float* weight = nullptr;
   const float* bias = nullptr;
-};
-
-// A range of op indices: the GPU executor runs the input and output ops around a captured
-// CUDA graph of the ones between.
-struct OpRange {
-  std::size_t begin;
-  std::size_t end;
 };
 
 // Each op's weights as `prepare(kind, params)` makes them for an executor, indexed like
@@ -86,7 +80,7 @@ ops::Operands<T> operands_of(const graph::Graph& graph, const Workspace& workspa
 //       Kind::run(operands, launch) with its way to launch a functor, or, in an overload
 //       for one kind's definition, on the executor's fast path for that kind.
 template <typename T, typename Executor>
-void walk(const graph::Graph& graph, const Workspace& workspace, OpRange range, const ops::Io& io,
+void walk(const graph::Graph& graph, const Workspace& workspace, graph::OpRange range, const ops::Io& io,
           Executor& executor) {
   for (std::size_t i = range.begin; i < range.end; ++i) {
     const graph::Op& op = graph.ops[i];
@@ -94,6 +88,19 @@ void walk(const graph::Graph& graph, const Workspace& workspace, OpRange range, 
     const ops::Operands<T> operands = operands_of<T>(graph, workspace, op, weights, io);
     ops::visit_op(op.kind, [&](auto kind) { executor.run(kind, op, operands); });
   }
+}
+
+// A planned value's elements as float, [pixels][stored channels], copied out of the
+// workspace (of T elements) by `copy(destination, source, bytes)`.
+template <typename T, typename Copy>
+ValueReadout read_planned_value(const Workspace& workspace, int value, Copy&& copy) {
+  const graph::PlannedValue& planned = workspace.plan.values[std::size_t(value)];
+  const std::size_t n = std::size_t(planned.geometry.pixels() * planned.geometry.stored_channels);
+  std::vector<T> typed(n);
+  copy(typed.data(), workspace.data() + planned.offset, n * sizeof(T));
+  ValueReadout readout{planned.geometry, std::vector<float>(n)};
+  for (std::size_t i = 0; i < n; ++i) readout.values[i] = float(typed[i]);
+  return readout;
 }
 
 }  // namespace ghostnet::executors

@@ -22,14 +22,16 @@ class Builder {
   Graph build() {
     const Architecture& arch = graph_.arch;
     int x = value(3);
-    add({OpKind::Input, -1, x});
-    x = conv_op(OpKind::DenseConv, x, folded("conv_stem", "bn1", 1), 2, ops::Act::Relu);
+    add({OpKind::Input, -1, x}, "input");
+    x = conv_op("conv_stem", OpKind::DenseConv, x, folded("conv_stem", "bn1", 1), 2, ops::Act::Relu);
     for (const auto& block : arch.blocks) x = bottleneck(block, x);
-    x = conv_op(OpKind::PointwiseConv, x, folded("blocks.9.0.conv", "blocks.9.0.bn1", 1), 1, ops::Act::Relu);
-    x = pool(x);
-    x = conv_op(OpKind::PointwiseConv, x, with_bias("conv_head.weight", "conv_head.bias", 1), 1, ops::Act::Relu);
-    x = conv_op(OpKind::PointwiseConv, x, classifier(), 1, ops::Act::None);
-    add({OpKind::Output, x, -1});
+    x = conv_op("blocks.9.0.conv", OpKind::PointwiseConv, x, folded("blocks.9.0.conv", "blocks.9.0.bn1", 1), 1,
+                ops::Act::Relu);
+    x = pool("global_pool", x);
+    x = conv_op("conv_head", OpKind::PointwiseConv, x, with_bias("conv_head.weight", "conv_head.bias", 1), 1,
+                ops::Act::Relu);
+    x = conv_op("classifier", OpKind::PointwiseConv, x, classifier(), 1, ops::Act::None);
+    add({OpKind::Output, x, -1}, "output");
     return std::move(graph_);
   }
 
@@ -38,56 +40,58 @@ class Builder {
     const std::string& p = b.prefix;
     int y = ghost(p + "ghost1", b.ghost1, x, -1);
     if (b.stride > 1) {
-      y = conv_op(OpKind::DepthwiseConv, y, folded(p + "conv_dw", p + "bn_dw", b.mid), b.stride, ops::Act::None);
+      y = conv_op(p + "conv_dw", OpKind::DepthwiseConv, y, folded(p + "conv_dw", p + "bn_dw", b.mid), b.stride,
+                  ops::Act::None);
     }
     if (b.has_se) squeeze_excite(p + "se", y);
     int residual = x;
     if (!b.identity_shortcut) {
-      residual = conv_op(OpKind::DepthwiseConv, x, folded(p + "shortcut.0", p + "shortcut.1", b.in), b.stride,
-                         ops::Act::None);
-      residual =
-          conv_op(OpKind::PointwiseConv, residual, folded(p + "shortcut.2", p + "shortcut.3", 1), 1, ops::Act::None);
+      residual = conv_op(p + "shortcut.0", OpKind::DepthwiseConv, x, folded(p + "shortcut.0", p + "shortcut.1", b.in),
+                         b.stride, ops::Act::None);
+      residual = conv_op(p + "shortcut.2", OpKind::PointwiseConv, residual,
+                         folded(p + "shortcut.2", p + "shortcut.3", 1), 1, ops::Act::None);
     }
     return ghost(p + "ghost2", b.ghost2, y, residual);
   }
 
   int ghost(const std::string& key, const GhostModuleSpec& g, int x, int residual) {
     const ops::Act act = g.relu ? ops::Act::Relu : ops::Act::None;
-    const int primary =
-        conv_op(OpKind::PointwiseConv, x, folded(key + ".primary_conv.0", key + ".primary_conv.1", 1), 1, act);
+    const int primary = conv_op(key + ".primary_conv", OpKind::PointwiseConv, x,
+                                folded(key + ".primary_conv.0", key + ".primary_conv.1", 1), 1, act);
     const int out = value(g.out);
     Op op{OpKind::GhostCheap, primary, out};
     op.residual = residual;
     op.params = add_params(folded(key + ".cheap_operation.0", key + ".cheap_operation.1", g.primary));
     op.act = act;
-    add(op);
+    add(op, key + ".cheap_operation");
     return out;
   }
 
   void squeeze_excite(const std::string& key, int x) {
-    const int pooled = pool(x);
-    const int reduced = conv_op(OpKind::Dense, pooled,
+    const int pooled = pool(key + ".avg_pool", x);
+    const int reduced = conv_op(key + ".conv_reduce", OpKind::Dense, pooled,
                                 with_bias(key + ".conv_reduce.weight", key + ".conv_reduce.bias", 1), 1, ops::Act::Relu);
-    const int gates = conv_op(OpKind::Dense, reduced, with_bias(key + ".conv_expand.weight", key + ".conv_expand.bias", 1),
-                              1, ops::Act::HardSigmoid);
+    const int gates = conv_op(key + ".conv_expand", OpKind::Dense, reduced,
+                              with_bias(key + ".conv_expand.weight", key + ".conv_expand.bias", 1), 1,
+                              ops::Act::HardSigmoid);
     Op op{OpKind::ChannelScale, x, x};
     op.gates = gates;
-    add(op);
+    add(op, key);
   }
 
-  int pool(int x) {
+  int pool(const std::string& name, int x) {
     const int out = value(graph_.values[x].channels);
-    add({OpKind::GlobalPool, x, out});
+    add({OpKind::GlobalPool, x, out}, name);
     return out;
   }
 
-  int conv_op(OpKind kind, int x, ops::ConvParams params, int stride, ops::Act act) {
+  int conv_op(const std::string& name, OpKind kind, int x, ops::ConvParams params, int stride, ops::Act act) {
     const int out = value(params.out);
     Op op{kind, x, out};
     op.params = add_params(std::move(params));
     op.stride = stride;
     op.act = act;
-    add(op);
+    add(op, name);
     return out;
   }
 
@@ -139,7 +143,10 @@ class Builder {
     return int(graph_.params.size()) - 1;
   }
 
-  void add(const Op& op) { graph_.ops.push_back(op); }
+  void add(Op op, const std::string& name) {
+    op.name = name;
+    graph_.ops.push_back(std::move(op));
+  }
 
   const StateDict& w_;
   Graph graph_;

@@ -26,6 +26,15 @@ struct Op {
   int params = -1;    // index into Graph::params, or -1
   int stride = 1;
   ops::Act act = ops::Act::None;
+  // Upstream's name for what the op computes, the checkpoint prefix of its module
+  // ("blocks.3.0.ghost1.primary_conv"), or "input" and "output": for reports that name an op.
+  std::string name = "";
+};
+
+// The ops [begin, end) of a graph, by index.
+struct OpRange {
+  std::size_t begin;
+  std::size_t end;
 };
 
 struct Value {

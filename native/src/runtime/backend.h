@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "ghostnet/model.h"
 #include "ghostnet/tensor.h"
@@ -14,12 +15,24 @@
 
 namespace ghostnet {
 
+// One value of a plan, read back to the host as float: [pixels][stored channels].
+struct ValueReadout {
+  ops::Geometry shape;
+  std::vector<float> values;
+};
+
 class Executor {
  public:
   virtual ~Executor() = default;
   virtual const Stream& stream() const = 0;
   // Orders the forward pass on stream(); input and output were validated by the caller.
   virtual void enqueue(const Tensor& input, Tensor& output) = 0;
+
+  // Op by op, to compare executors (tests/native/op_by_op.h): runs the ops `ops` of the plan
+  // for `input`'s shape, the ones before them having run, and returns when they are done.
+  virtual void run_ops(const Tensor& input, Tensor& output, graph::OpRange ops) = 0;
+  // A value of that plan, as the ops run so far left it.
+  virtual ValueReadout read_value(const Tensor& input, int value) = 0;
 };
 
 class Backend {
