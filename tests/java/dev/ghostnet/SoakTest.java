@@ -9,7 +9,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Soak: models, contexts, streams and tensors (owned, pinned, borrowed,
@@ -39,18 +39,20 @@ class SoakTest {
   static final Pattern RESULT = Pattern.compile("soak: vmrss_kb warmup=(\\d+) end=(\\d+)");
 
   @Test
-  void createAndCloseTenThousandTimesWithFlatResidentMemory() throws IOException, InterruptedException {
+  void createAndCloseTenThousandTimesWithFlatResidentMemory(@TempDir Path temp)
+      throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xms128m", "-Xmx128m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
         "-Dghostnet.fixtures=" + Fixtures.DIR.toAbsolutePath(), "-Dghostnet.soak.iterations=" + ITERATIONS,
         "-cp", classPath(), Soak.class.getName()));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out = process.getInputStream().readAllBytes();
+    // The output goes to a file, not a pipe read to its end: a soak that hangs then meets the timeout.
+    Path log = temp.resolve("soak.log");
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-      fail("the soak did not finish");
+      process.destroyForcibly().waitFor();
+      fail("the soak did not finish within 5 minutes: " + Files.readString(log));
     }
-    String output = new String(out, StandardCharsets.UTF_8);
+    String output = Files.readString(log);
     System.out.print(output);
     assertEquals(0, process.exitValue(), output);
     Matcher m = RESULT.matcher(output);
