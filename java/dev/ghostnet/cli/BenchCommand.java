@@ -6,11 +6,13 @@ import dev.ghostnet.Device;
 import dev.ghostnet.ExecutionContext;
 import dev.ghostnet.GhostNet;
 import dev.ghostnet.InvalidArgumentException;
+import dev.ghostnet.Precision;
 import dev.ghostnet.Shape;
 import dev.ghostnet.Tensor;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -20,15 +22,20 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code bench}: forward passes back to back on device-resident input; images/s and latency. */
+/**
+ * {@code bench}: forward passes back to back on device-resident input; images/s and latency, for
+ * each precision and batch asked for, one after another in this JVM.
+ */
 @Command(name = "bench", description = {"Measure throughput (images/s) and latency of the forward pass.",
-    "Without --weights it measures GhostNet 1.0x with random weights: the time does not depend on their values."})
+    "Without --weights it measures GhostNet 1.0x with random weights: the time does not depend on their values.",
+    "Several precisions and batches (comma-separated) are measured one after another, each combination once."})
 final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin ModelOptions model;
 
-  @Option(names = "--batch", defaultValue = "8", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
-  int batch;
+  @Option(names = "--batch", defaultValue = "8", split = ",",
+      description = "Images per forward pass; several, comma-separated (default: ${DEFAULT-VALUE}).")
+  List<Integer> batches;
 
   @Option(names = "--size", defaultValue = "224", description = "Image height and width (default: ${DEFAULT-VALUE}).")
   int size;
@@ -48,21 +55,31 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (batch < 1 || size < 1 || seconds <= 0 || warmup < 0) {
+    if (batches.stream().anyMatch(b -> b < 1) || size < 1 || seconds <= 0 || warmup < 0) {
       throw new InvalidArgumentException("--batch and --size must be positive, --seconds > 0, --warmup >= 0");
     }
-    try (GhostNet net = model.load(true);
-        ExecutionContext context = net.newContext();
-        Tensor x = randomInput(net.device());
-        Tensor y = Tensor.allocate(net.device(), DType.F32, Shape.of(batch, net.numClasses()))) {
-      run(context, x, y, warmup, "warm-up");
-      long[] latencies = run(context, x, y, seconds, "measuring");
-      report(net, latencies);
+    List<Precision> precisions = model.precisions();
+    for (Precision precision : precisions) {
+      try (GhostNet net = model.load(true, precision)) {
+        for (int batch : batches) {
+          measure(net, batch);
+        }
+      }
     }
     return 0;
   }
 
-  private Tensor randomInput(Device device) {
+  private void measure(GhostNet net, int batch) {
+    try (ExecutionContext context = net.newContext();
+        Tensor x = randomInput(net.device(), batch);
+        Tensor y = Tensor.allocate(net.device(), DType.F32, Shape.of(batch, net.numClasses()))) {
+      run(context, x, y, warmup, "warm-up");
+      long[] latencies = run(context, x, y, seconds, "measuring");
+      report(net, batch, latencies);
+    }
+  }
+
+  private Tensor randomInput(Device device, int batch) {
     boolean images = input.equals("u8");
     if (!images && !input.equals("f32")) {
       throw new InvalidArgumentException("--input must be f32 or u8, found '" + input + "'");
@@ -108,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
     return Arrays.copyOf(latencies, n);
   }
 
-  private void report(GhostNet net, long[] latencies) {
+  private void report(GhostNet net, int batch, long[] latencies) {
     long total = Arrays.stream(latencies).sum();
     long[] sorted = latencies.clone();
     Arrays.sort(sorted);

@@ -5,6 +5,7 @@ import dev.ghostnet.GhostNet;
 import dev.ghostnet.InvalidArgumentException;
 import dev.ghostnet.Precision;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The options every command that runs a model shares: weights, device and precision. */
@@ -20,15 +21,26 @@ final class ModelOptions {
   @Option(names = "--device", description = "cpu, cuda or cuda:N (default: the best available).")
   String device;
 
-  @Option(names = "--precision", defaultValue = "fp32", description = "fp32, fp16 or bf16 (default: ${DEFAULT-VALUE}).")
-  String precision;
+  @Option(names = "--precision", defaultValue = "fp32", split = ",",
+      description = "fp32, fp16 or bf16 (default: ${DEFAULT-VALUE}); bench takes several, comma-separated.")
+  List<String> precisions;
 
   Device device() {
     return device == null ? Device.best() : Device.parse(device);
   }
 
-  GhostNet.Options options() {
-    return GhostNet.Options.DEFAULT.withPrecision(Precision.parse(precision));
+  /** The precisions asked for, in order. */
+  List<Precision> precisions() {
+    return precisions.stream().map(Precision::parse).toList();
+  }
+
+  /** The one precision a command other than bench takes. */
+  Precision precision() {
+    if (precisions.size() != 1) {
+      throw new InvalidArgumentException("--precision takes one precision here, found " + String.join(",", precisions)
+          + ": several, comma-separated, are for bench");
+    }
+    return Precision.parse(precisions.get(0));
   }
 
   /**
@@ -36,17 +48,23 @@ final class ModelOptions {
    * them or, for a command whose results do not depend on the weights, when none are given.
    */
   GhostNet load(boolean randomWithoutWeights) {
+    return load(randomWithoutWeights, precision());
+  }
+
+  /** As {@link #load(boolean)}, in the given precision. */
+  GhostNet load(boolean randomWithoutWeights, Precision precision) {
     if (weights != null && randomWeights) {
       throw new InvalidArgumentException("--weights and --random-weights exclude each other: give one");
     }
+    GhostNet.Options options = GhostNet.Options.DEFAULT.withPrecision(precision);
     if (weights != null) {
-      return GhostNet.load(weights, device(), options());
+      return GhostNet.load(weights, device(), options);
     }
     if (!randomWeights && !randomWithoutWeights) {
       throw new InvalidArgumentException("--weights FILE is required (or --random-weights, to try the command "
           + "with random weights, whose classes mean nothing)");
     }
-    return GhostNet.random(1.0, 1000, 0, device(), options());
+    return GhostNet.random(1.0, 1000, 0, device(), options);
   }
 
   String weightsDescription() {
