@@ -19,6 +19,17 @@ if(GHOSTNET_CUDA AND CMAKE_CUDA_COMPILER)
   if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
     set(CMAKE_CUDA_ARCHITECTURES 75-real 80-real 86-real 89-real 90)
   endif()
+  # CUDA 13 builds for Turing (sm_75) and newer only; an older architecture would otherwise fail
+  # in CMake's compiler check, far from saying why.
+  execute_process(COMMAND ${CMAKE_CUDA_COMPILER} --version OUTPUT_VARIABLE _ghostnet_nvcc_version)
+  if(_ghostnet_nvcc_version MATCHES "release ([0-9]+)\\." AND CMAKE_MATCH_1 GREATER_EQUAL 13)
+    foreach(_ghostnet_arch IN LISTS CMAKE_CUDA_ARCHITECTURES)
+      if(_ghostnet_arch MATCHES "^([0-9]+)" AND CMAKE_MATCH_1 LESS 75)
+        message(FATAL_ERROR "CMAKE_CUDA_ARCHITECTURES names ${_ghostnet_arch}, but CUDA 13 builds for Turing (75) "
+                            "and newer only: leave it unset (75 to 90, and PTX for newer GPUs) or name 75 or above")
+      endif()
+    endforeach()
+  endif()
   enable_language(CUDA)
   set(CMAKE_CUDA_STANDARD 17)
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)
