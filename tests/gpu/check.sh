@@ -1,68 +1,167 @@
 #!/usr/bin/env bash
-# GPU verification, on a machine with an NVIDIA GPU (CUDA 13 driver, nvcc, CMake, Python with
-# PyTorch and pip's nvidia-cudnn-cu13; no Java, no Maven, no network needed):
-#   1. checks native/src/cuda/cudnn_api.h against the real cudnn.h,
-#   2. runs every native test (kernels against their host twins, every fixture in FP32/FP16/BF16,
-#      CUDA graph replay, concurrent contexts, external streams),
-#   3. runs every Java test on the GPU (JavaCPP presets interop included),
-#   4. benchmarks GhostNet 1.0x at 224x224, batch 1/32/256, FP32 and FP16, beside PyTorch on the
-#      same GPU, and prints one summary table.
-# Needs target/gpu-bundle.tar.xz from tests/gpu/prepare.sh. Without a GPU it says so and exits 1.
+# The GPU check: on a machine with an NVIDIA GPU (a driver, Python with PyTorch and pip's cuDNN;
+# no Java, Maven or network needed), one run says what works and where the first failure is.
+#
+#   bash tests/gpu/check.sh            # at most 8 minutes, the bundle's extraction included:
+#     preflight (info: driver, GPU, cuDNN, cuBLASLt; it stops the run within 30 s if the GPU
+#     cannot be used, saying why), cuda/cudnn_api.h against the real cudnn.h, the native GPU tests
+#     (kernels against their host twins, CUDA graph replay, contexts, streams), the op-by-op
+#     comparison with the host in FP32, FP16 and BF16, every fixture in FP32, FP16 and BF16, the
+#     Java GPU tests, the benchmark (every configuration in one JVM) beside PyTorch, a summary
+#   bash tests/gpu/check.sh --quick    # at most 3 minutes, for a second run after a fix: preflight,
+#     every fixture in FP32 and FP16, the benchmark at FP16 batch 256 beside PyTorch
+#
+# It needs target/gpu-bundle.tar.xz (tests/gpu/prepare.sh makes it). Every step has a timeout,
+# and the whole run a budget that later steps get what is left of. GPU tests that cannot run fail
+# (GHOSTNET_REQUIRE_GPU=1). Without a GPU it says so and exits 2 at once. With $OUT set,
+# everything it prints also goes whole to $OUT/check.log; $OUT/check.json holds each step's result
+# and the benchmark's numbers (rewritten after every step), $OUT/gtest-*.json the native tests'
+# reports, and $OUT/plans.log how each convolution was planned.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-start=$(date +%s)
+start=$SECONDS
+mode=full
+budget=480
+if [ "${1:-}" = --quick ]; then
+  mode=quick
+  budget=180
+fi
 
-if ! nvidia-smi -L > /dev/null 2>&1; then
-  echo "check: no NVIDIA GPU here (nvidia-smi finds none): the GPU checks need one" >&2
-  exit 1
+if ! command -v nvidia-smi > /dev/null; then
+  echo "check: no NVIDIA GPU here: nvidia-smi is not installed (no NVIDIA driver); the GPU check needs one" >&2
+  exit 2
+fi
+if ! gpus=$(timeout 5 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1) ||
+   [ -z "$gpus" ]; then
+  echo "check: no usable NVIDIA GPU here: nvidia-smi says: ${gpus:-nothing}" >&2
+  exit 2
 fi
 if [ ! -f target/gpu-bundle.tar.xz ]; then
-  echo "check: target/gpu-bundle.tar.xz is missing: run tests/gpu/prepare.sh on a machine with a JDK first" >&2
-  exit 1
+  echo "check: target/gpu-bundle.tar.xz is missing: make it with tests/gpu/prepare.sh on a machine with a JDK" >&2
+  exit 2
 fi
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
-python=$(command -v python3 || command -v python)
+
 work=$(mktemp -d)
-"$python" -c "import tarfile, sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])" target/gpu-bundle.tar.xz "$work"
-bundle="$work/gpu-bundle"
-cudnn_root=$("$python" -c "import nvidia.cudnn as c, os; print(list(c.__path__)[0])")
-export GHOSTNET_CUDNN_PATH="$cudnn_root/lib"
-export LD_LIBRARY_PATH="$cudnn_root/lib:${CUDA_HOME:-/usr/local/cuda}/lib64:${LD_LIBRARY_PATH:-}"
-failures=0
-step() { echo; echo "=== $1 ($(( $(date +%s) - start )) s)"; }
-
-step "cuDNN declarations against $cudnn_root/include/cudnn.h"
-if g++ -std=c++17 -fsyntax-only -Wno-deprecated-declarations -I"$cudnn_root/include" \
-     -I"${CUDA_HOME:-/usr/local/cuda}/include" -Inative/src native/src/cuda/cudnn_api_check.cpp; then
-  echo "cudnn_api.h matches cudnn.h"
-else
-  echo "FAILED: cudnn_api.h differs from cudnn.h"; failures=$((failures + 1))
+results=${OUT:-$work/results}
+mkdir -p "$results"
+if [ -n "${OUT:-}" ]; then
+  exec > >(tee "$OUT/check.log") 2>&1
+  tee_pid=$!
 fi
+finish() {
+  echo
+  python3 tests/gpu/summary.py write "$work" "$results/check.json" --print
+  echo
+  echo "check ($mode): $failures step(s) not passed in $((SECONDS - start)) s; results in $results"
+  rm -rf "$work"
+  if [ -n "${tee_pid:-}" ]; then
+    exec >&- 2>&-
+    wait "$tee_pid"
+  fi
+  [ "$failures" -eq 0 ]
+  exit
+}
+failures=0
+python3 -c 'import json, sys; print(json.dumps({"mode": sys.argv[1], "gpu": sys.argv[2]}))' "$mode" "$gpus" \
+  > "$work/meta.json"
+echo "check ($mode, at most $budget s) on $gpus"
 
-step "native tests"
-GHOSTNET_FIXTURES="$PWD/tests/fixtures" "$bundle/ghostnet_native_tests" --gtest_brief=1 || failures=$((failures + 1))
+# step NAME LIMIT CODE: runs the shell code CODE with a timeout of LIMIT seconds, or of what is left
+# of the budget, and records the outcome.
+step() {
+  local name=$1 limit=$2 code=$3
+  local left=$((budget - (SECONDS - start)))
+  if ((left < 10)); then
+    echo "=== $name: skipped, the run's $budget s are spent"
+    python3 tests/gpu/summary.py step "$work" "$name" skipped 0 "out of time"
+    failures=$((failures + 1))
+    return 1
+  fi
+  ((limit > left)) && limit=$left
+  echo
+  echo "=== $name (at most $limit s; $((SECONDS - start)) s into the run)"
+  local began=$SECONDS status
+  timeout --kill-after=5 "$limit" bash -c "set -o pipefail; $code"
+  local rc=$?
+  case $rc in
+    0) status=passed ;;
+    124 | 137) status="timed out" ;;
+    *) status=failed ;;
+  esac
+  python3 tests/gpu/summary.py step "$work" "$name" "$status" $((SECONDS - began)) "exit status $rc"
+  python3 tests/gpu/summary.py write "$work" "$results/check.json"
+  [ "$status" = passed ] || failures=$((failures + 1))
+  return $rc
+}
 
-step "Java tests"
-"$bundle/jre/bin/java" -Dghostnet.fixtures=tests/fixtures -Dghostnet.leaks.captureStacks=true \
-  -jar "$bundle/lib/junit-platform-console-standalone-1.14.1.jar" execute --disable-banner --details=summary \
-  --class-path "$bundle/test-classes:$bundle/ghostnet.jar:$bundle/lib/gson-2.11.0.jar:$bundle/lib/cuda-13.1-9.19-1.5.13-linux-x86_64.jar" \
-  --scan-class-path "$bundle/test-classes" --exclude-classname '.*IT$' || failures=$((failures + 1))
+step "bundle" 60 "python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
+  target/gpu-bundle.tar.xz '$work'" || finish
+export bundle="$work/gpu-bundle" fixtures="$PWD/tests/fixtures"
+export java="$bundle/jre/bin/java"
 
-step "benchmark: ghostnet"
-results="$work/bench.jsonl"
-for precision in fp32 fp16; do
-  for batch in 1 32 256; do
-    "$bundle/jre/bin/java" -jar "$bundle/ghostnet.jar" bench --device cuda:0 --precision "$precision" \
-      --batch "$batch" --seconds 3 --warmup 1 --json >> "$results" || failures=$((failures + 1))
-  done
+# cuDNN as pip installed it for this Python: where the preflight may point the loader if its own
+# search misses it, and the header the declarations are checked against.
+cudnn_root=$(python3 -c 'import nvidia.cudnn as c; print(list(c.__path__)[0])' 2> /dev/null || true)
+export cudnn_root
+# The CUDA runtime JavaCPP's presets load for the Java interop tests, and for nothing else:
+# PyTorch and the native tests keep the library path they had.
+cudart_dir=
+for dir in $(python3 -c 'import nvidia; print(" ".join(nvidia.__path__))' 2> /dev/null) /usr/local/cuda/lib64; do
+  found=$(ls -d "$dir"/*/lib/libcudart.so.* "$dir"/libcudart.so.* 2> /dev/null | head -1)
+  if [ -n "$found" ]; then
+    cudart_dir=$(dirname "$found")
+    break
+  fi
 done
 
-step "benchmark: PyTorch"
-"$python" tests/gpu/pytorch_bench.py --seconds 3 >> "$results" || failures=$((failures + 1))
+# Preflight: the GPU as ghostnet sees it. The loader's own search comes first; if it misses pip's
+# cuDNN, the run goes on with GHOSTNET_CUDNN_PATH pointing there, and the miss is reported.
+preflight='
+  "$java" -jar "$bundle/ghostnet.jar" info | tee "$bundle/info.txt"
+  if ! grep -q "^  GPU *usable" "$bundle/info.txt" && [ -n "$cudnn_root" ]; then
+    echo "preflight: the loader did not find a usable cuDNN itself; again with GHOSTNET_CUDNN_PATH=$cudnn_root/lib"
+    GHOSTNET_CUDNN_PATH="$cudnn_root/lib" "$java" -jar "$bundle/ghostnet.jar" info | tee "$bundle/info.txt"
+    echo "$cudnn_root/lib" > "$bundle/cudnn_path"
+  fi
+  grep -q "^  GPU *usable" "$bundle/info.txt" || { echo "preflight: no usable GPU (above: why)"; exit 1; }
+  "$bundle/ghostnet_native_tests" --gtest_list_tests > /dev/null || { echo "preflight: the native tests do not start"; exit 1; }'
+step "preflight" 30 "$preflight" || finish
+if [ -f "$bundle/cudnn_path" ]; then
+  GHOSTNET_CUDNN_PATH=$(cat "$bundle/cudnn_path")
+  export GHOSTNET_CUDNN_PATH
+fi
+export GHOSTNET_REQUIRE_GPU=1 GHOSTNET_FIXTURES="$fixtures"
+export results
 
-step "summary"
-"$python" tests/gpu/summary.py "$results"
-echo
-echo "check: $failures failed step(s), $(( $(date +%s) - start )) s"
-rm -rf "$work"
-[ "$failures" -eq 0 ]
+# The native GPU tests FILTER selects, with a report in $results/REPORT.
+native_tests() {  # native_tests NAME LIMIT REPORT FILTER [FLAGS]
+  step "$1" "$2" "\"\$bundle/ghostnet_native_tests\" --gtest_filter='$4' --gtest_output=json:\"\$results/$3\" ${5:-}"
+}
+
+if [ "$mode" = full ]; then
+  if [ -n "$cudnn_root" ] && command -v g++ > /dev/null; then
+    step "cudnn.h" 30 'g++ -std=c++17 -fsyntax-only -Wno-deprecated-declarations -I"$cudnn_root/include" \
+      -I/usr/local/cuda/include -Inative/src native/src/cuda/cudnn_api_check.cpp && echo "cudnn_api.h matches cudnn.h"'
+  fi
+  native_tests "native GPU tests" 90 gtest-gpu.json 'GpuOps*:GpuExecutor*' --gtest_brief=1
+  # Each op's report is printed; how each convolution was planned goes to plans.log.
+  export GHOSTNET_VERBOSE=1
+  native_tests "op by op" 90 gtest-op-by-op.json '*GpuOpByOp*' '2> "$results/plans.log"'
+  unset GHOSTNET_VERBOSE
+  native_tests "fixtures" 120 gtest-fixtures.json '*GpuFixture*' --gtest_brief=1
+  step "Java GPU tests" 120 'LD_LIBRARY_PATH="'"$cudart_dir"'" "$java" -Dghostnet.fixtures="$fixtures" \
+    -jar "$bundle/lib/junit-platform-console-standalone.jar" execute --disable-banner --details=tree \
+    --class-path "$bundle/test-classes:$bundle/ghostnet.jar:$bundle/lib/cudart-jni.jar" \
+    --scan-class-path "$bundle/test-classes" --include-tag gpu'
+  step "benchmark: ghostnet" 90 '"$java" -jar "$bundle/ghostnet.jar" bench --device cuda:0 --precision fp32,fp16 \
+    --batch 1,32,256 --seconds 3 --warmup 1 --json | tee -a "'"$work"'/bench.jsonl"'
+  step "benchmark: PyTorch" 120 'PYTHONUNBUFFERED=1 python3 tests/gpu/pytorch_bench.py --seconds 3 \
+    | tee -a "'"$work"'/bench.jsonl"'
+else
+  native_tests "fixtures" 90 gtest-fixtures.json '*GpuFixture*_fp32:*GpuFixture*_fp16' --gtest_brief=1
+  step "benchmark: ghostnet" 40 '"$java" -jar "$bundle/ghostnet.jar" bench --device cuda:0 --precision fp16 \
+    --batch 256 --seconds 3 --warmup 1 --json | tee -a "'"$work"'/bench.jsonl"'
+  step "benchmark: PyTorch" 50 'PYTHONUNBUFFERED=1 python3 tests/gpu/pytorch_bench.py --seconds 3 --precision fp16 \
+    --batch 256 | tee -a "'"$work"'/bench.jsonl"'
+fi
+finish

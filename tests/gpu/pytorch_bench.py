@@ -1,6 +1,7 @@
 """PyTorch's best on this GPU for the summary of tests/gpu/check.sh: GhostNet 1.0x (the reference
-model, tests/reference) at 224x224, batch 1/32/256, FP32 and FP16, eager channels-last and CUDA-graph
-replay. Prints one JSON object per line, in the fields `ghostnet bench --json` prints."""
+model, tests/reference) at 224x224, batch 1/32/256, FP32 and FP16 (or those --batch and --precision
+name), eager channels-last and CUDA-graph replay. Prints one JSON object per line, in the fields
+`ghostnet bench --json` prints."""
 import argparse
 import json
 import sys
@@ -41,14 +42,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--seconds', type=float, default=3)
     parser.add_argument('--warmup', type=float, default=1)
+    parser.add_argument('--precision', default='fp32,fp16', help='comma-separated: fp32, fp16')
+    parser.add_argument('--batch', default='1,32,256', help='comma-separated batch sizes')
     args = parser.parse_args()
+    dtypes = {'fp32': torch.float32, 'fp16': torch.float16}
+    precisions = args.precision.split(',')
+    batches = [int(b) for b in args.batch.split(',')]
     torch.backends.cudnn.benchmark = True
     # FP32 without TF32, as ghostnet's default.
     torch.backends.cudnn.allow_tf32 = False
     torch.backends.cuda.matmul.allow_tf32 = False
-    for precision, dtype in (('fp32', torch.float32), ('fp16', torch.float16)):
+    for precision in precisions:
+        dtype = dtypes[precision]
         model = ghostnet(1.0, 1000).cuda().eval().to(dtype=dtype, memory_format=torch.channels_last)
-        for batch in (1, 32, 256):
+        for batch in batches:
             x = torch.randn(batch, 3, 224, 224, device='cuda', dtype=dtype).contiguous(
                 memory_format=torch.channels_last)
             with torch.inference_mode():
