@@ -210,7 +210,11 @@ class CudaExecutor final : public Executor {
         cudaGraphDestroy(captured);
       }
     }
-    cudaGetLastError();  // a refused capture leaves nothing to report
+    const cudaError_t refusal = cudaGetLastError();  // a refused capture leaves nothing to report
+    if (p.body.get() == nullptr) {
+      note(backend_.device().to_string() + ": the forward pass could not be captured as a CUDA graph (" +
+           cudaGetErrorName(refusal) + "); its ops are launched one by one");
+    }
     return p;
   }
 
