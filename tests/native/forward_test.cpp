@@ -1,4 +1,5 @@
-// The host forward pass against the PyTorch reference, for every fixture case.
+// The host forward pass against the PyTorch reference, for every fixture case; and an
+// image's logits, to the bit, whatever batch it comes in and however many threads run it.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -32,6 +33,43 @@ TEST_P(ForwardFixture, HostFp32MatchesTheReference) {
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ForwardFixture, ::testing::ValuesIn(testing::fixture_cases()),
                          [](const auto& info) { return testing::case_name(info.param); });
+
+std::vector<float> logits_of(const Model& model, const float* images, int64_t count, int size) {
+  Tensor x = Tensor::borrow(const_cast<float*>(images), Device::host(), DType::F32, {count, 3, size, size},
+                            Layout::NCHW);
+  ExecutionContext context = model.create_context();
+  const Tensor y = context.forward(x);
+  return std::vector<float>(static_cast<const float*>(y.data()), static_cast<const float*>(y.data()) + y.numel());
+}
+
+TEST(HostForward, AnImagesLogitsDoNotDependOnItsBatchOrTheThreadCount) {
+  // Batches that the host splits every way: a layer at a time (1), one image per thread
+  // with one left over (3), whole passes with a shorter last one (11), with 1 to 3 threads.
+  const int size = 40, classes = 10;
+  const StateDict weights = random_ghostnet_weights(0.5, classes, 7);
+  std::vector<float> images(std::size_t(11) * 3 * size * size);
+  for (std::size_t i = 0; i < images.size(); ++i) images[i] = float(int(i * 7919 % 2001) - 1000) / 500.0f;
+  const std::size_t image_size = std::size_t(3) * size * size;
+
+  ModelOptions one_thread;
+  one_thread.threads = 1;
+  const Model reference_model = Model::from_state_dict(weights, "random", Device::host(), one_thread);
+  std::vector<float> alone;
+  for (int n = 0; n < 11; ++n) {
+    const std::vector<float> one = logits_of(reference_model, images.data() + n * image_size, 1, size);
+    alone.insert(alone.end(), one.begin(), one.end());
+  }
+  for (int threads = 1; threads <= 3; ++threads) {
+    ModelOptions options;
+    options.threads = threads;
+    const Model model = Model::from_state_dict(weights, "random", Device::host(), options);
+    for (int64_t batch : {1, 3, 11}) {
+      SCOPED_TRACE(::testing::Message() << threads << " thread(s), batch " << batch);
+      const std::vector<float> logits = logits_of(model, images.data(), batch, size);
+      ASSERT_EQ(logits, std::vector<float>(alone.begin(), alone.begin() + batch * classes));
+    }
+  }
+}
 
 }  // namespace
 }  // namespace ghostnet

@@ -2,10 +2,15 @@
 // its elements one by one, the form GPUs run.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cmath>
 #include <random>
 #include <vector>
 
+#include "host/isa.h"
 #include "ops/common.h"
+#include "ops/weights.h"
 
 namespace ghostnet::testing {
 
@@ -15,6 +20,18 @@ inline std::vector<float> random_values(std::size_t n, unsigned seed, float lo =
   std::vector<float> v(n);
   for (auto& x : v) x = dist(rng);
   return v;
+}
+
+// Random weights in PyTorch's layout, [out][in / groups][kernel][kernel], and biases.
+inline ops::ConvParams random_params(int out, int in, int kernel, int groups, unsigned seed) {
+  ops::ConvParams p;
+  p.out = out;
+  p.in = in;
+  p.kernel = kernel;
+  p.groups = groups;
+  p.weight = random_values(std::size_t(out) * (in / groups) * kernel * kernel, seed);
+  p.bias = random_values(std::size_t(out), seed + 1);
+  return p;
 }
 
 // An unpadded NHWC tensor.
@@ -32,6 +49,27 @@ void run_elements(const F& f) {
   for (ops::index_t p = 0; p < f.out.shape.pixels(); ++p) {
     for (int c = 0; c < f.out.shape.stored_channels; ++c) f(p, c);
   }
+}
+
+// Within a relative bound of the reference, element by element; NaN or infinity where the
+// reference is finite fails, whatever the bound.
+inline void expect_near_reference(const std::vector<float>& actual, const std::vector<float>& reference,
+                                  float bound = 1e-5f) {
+  ASSERT_EQ(actual.size(), reference.size());
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(actual[i]) || !std::isfinite(reference[i]))
+        << "element " << i << " is " << actual[i] << " where the reference is " << reference[i];
+    ASSERT_LE(std::abs(actual[i] - reference[i]), bound * (1.0f + std::abs(reference[i]))) << "element " << i;
+  }
+}
+
+// Every instruction set this CPU has kernels for, the baseline first.
+inline std::vector<host::Isa> available_isas() {
+  std::vector<host::Isa> isas;
+  for (host::Isa isa : {host::Isa::Baseline, host::Isa::Avx2, host::Isa::Avx512}) {
+    if (isa <= host::cpu_isa()) isas.push_back(isa);
+  }
+  return isas;
 }
 
 }  // namespace ghostnet::testing

@@ -1,12 +1,16 @@
 // The pointwise convolution's fast path on the host, the GEMM, against the op's reference
-// functor, on shapes its tiling does not divide: output channels that fill no whole panel
-// of 16, pixels that fill no whole tile of 6 rows or task of 96, one channel and one pixel.
+// functor, for every instruction set the CPU has, on shapes its tiling does not divide:
+// output channels that fill no whole panel, pixels that fill no whole tile of rows or task
+// of 96, one channel and one pixel; every activation, squeeze-excite's hard sigmoid
+// included, since its fully connected layers run on the GEMM too. Any thread count gives
+// the same bits.
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <vector>
 
+#include "host/thread_pool.h"
 #include "op_testing.h"
 #include "ops/pointwise_conv.h"
 #include "ops/pointwise_conv_gemm.h"
@@ -14,16 +18,7 @@
 namespace ghostnet::ops {
 namespace {
 
-// Within a relative bound of the reference, element by element; NaN or infinity where the
-// reference is finite fails, whatever the bound.
-void expect_near_reference(const std::vector<float>& actual, const std::vector<float>& reference) {
-  ASSERT_EQ(actual.size(), reference.size());
-  for (std::size_t i = 0; i < actual.size(); ++i) {
-    ASSERT_TRUE(std::isfinite(actual[i]) || !std::isfinite(reference[i]))
-        << "element " << i << " is " << actual[i] << " where the reference is " << reference[i];
-    ASSERT_LE(std::abs(actual[i] - reference[i]), 1e-5f * (1.0f + std::abs(reference[i]))) << "element " << i;
-  }
-}
+using testing::expect_near_reference;
 
 TEST(PointwiseConvGemm, TheComparisonFailsOnNaNInfinityAndWrongValues) {
   EXPECT_FATAL_FAILURE(expect_near_reference({1.0f, NAN}, {1.0f, 2.0f}), "element 1 is nan");
@@ -32,9 +27,9 @@ TEST(PointwiseConvGemm, TheComparisonFailsOnNaNInfinityAndWrongValues) {
   EXPECT_FATAL_FAILURE(expect_near_reference({1.0f}, {1.0f, 2.0f}), "reference.size()");
 }
 
-TEST(PointwiseConvGemm, MatchesTheReferenceFunctorOnOddShapes) {
+void expect_gemm_matches_reference_functor() {
   unsigned seed = 1;
-  for (int pixels : {1, 5, 7, 97, 193}) {
+  for (int pixels : {1, 5, 7, 13, 97, 193}) {
     for (int in_channels : {1, 3, 37}) {
       for (int out_channels : {1, 15, 17, 33, 100}) {
         const std::vector<float> x = testing::random_values(std::size_t(pixels) * in_channels, seed++);
@@ -45,10 +40,11 @@ TEST(PointwiseConvGemm, MatchesTheReferenceFunctorOnOddShapes) {
         params.bias = testing::random_values(std::size_t(out_channels), seed++);
         const std::vector<float> functor_weights = PointwiseConvOp::functor_weights(params);
         const PackedPointwise packed = pack_for_gemm(params);
-        for (Act act : {Act::None, Act::Relu}) {
+        for (Act act : {Act::None, Act::Relu, Act::HardSigmoid}) {
           SCOPED_TRACE(::testing::Message() << pixels << " pixels, " << in_channels << " -> " << out_channels
                                             << " channels, act " << int(act));
-          std::vector<float> reference(std::size_t(pixels) * out_channels, NAN), gemm(reference.size(), NAN);
+          std::vector<float> reference(std::size_t(pixels) * out_channels, NAN), gemm(reference.size(), NAN),
+              gemm_threads(reference.size(), NAN);
           Operands<float> o;
           o.input = {x.data(), testing::nhwc(pixels, 1, 1, in_channels)};
           o.output = {reference.data(), testing::nhwc(pixels, 1, 1, out_channels)};
@@ -56,11 +52,21 @@ TEST(PointwiseConvGemm, MatchesTheReferenceFunctorOnOddShapes) {
           o.bias = params.bias.data();
           o.act = act;
           PointwiseConvOp::run(o, [](const auto& f) { testing::run_elements(f); });
-          pointwise_conv_gemm(o.input, packed, act, {gemm.data(), o.output.shape});
+          pointwise_conv_gemm(o.input, packed, act, {gemm.data(), o.output.shape}, 1);
           expect_near_reference(gemm, reference);
+          pointwise_conv_gemm(o.input, packed, act, {gemm_threads.data(), o.output.shape}, host::available_cores());
+          ASSERT_EQ(gemm_threads, gemm);
         }
       }
     }
+  }
+}
+
+TEST(PointwiseConvGemm, MatchesTheReferenceFunctorOnOddShapes) {
+  for (host::Isa isa : testing::available_isas()) {
+    SCOPED_TRACE(host::isa_name(isa));
+    const host::ScopedIsa scoped(isa);
+    expect_gemm_matches_reference_functor();
   }
 }
 

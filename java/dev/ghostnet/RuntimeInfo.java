@@ -10,8 +10,9 @@ import java.util.List;
 import org.bytedeco.javacpp.Loader;
 
 /**
- * What this build of ghostnet and this machine offer: versions, host cores, GPUs, and when no GPU
- * is usable, exactly why.
+ * What this build of ghostnet and this machine offer: versions, host cores and the instruction set
+ * the host kernels use on them ({@code hostIsa}: "AVX-512", "AVX2+FMA" or "x86-64 baseline
+ * (SSE2)"), GPUs, and when no GPU is usable, exactly why.
  */
 public record RuntimeInfo(
     String libraryVersion,
@@ -19,6 +20,7 @@ public record RuntimeInfo(
     int cudaCompiledVersion,
     int cudaDriverVersion,
     int hostCores,
+    String hostIsa,
     List<Gpu> gpus,
     String cudnnVersion,
     String gpuUnavailableReason) {
@@ -41,7 +43,7 @@ public record RuntimeInfo(
       gpus.add(new Gpu(i, cString(name), major[0], minor[0], memory[0]));
     }
     return new RuntimeInfo(NativeApi.gn_version(), loadedJavacppVersion(), NativeApi.gn_cuda_compiled_version(),
-        NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), List.copyOf(gpus),
+        NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), NativeApi.gn_host_isa(), List.copyOf(gpus),
         NativeApi.gn_cudnn_version(), reason);
   }
 

@@ -1,105 +1,49 @@
-// The host executor: op functors in parallel loops over pixels, 1x1 convolutions as GEMM,
-// FP32 on all cores.
+// The host executor: FP32 on the CPU's cores, each op on its fast path where it has one
+// (ops/*_host.h, ops/pointwise_conv_gemm.h), else its functor in parallel loops.
+//
+// A batch is split across the threads one of two ways. Several images: each thread takes
+// whole images in turn and runs every op of one image before the next, single-threaded,
+// in a workspace of its own, which keeps an image's activations in the core's caches and
+// costs no synchronisation between ops. One image: each op is split across the threads.
+// Each output element's arithmetic is the same either way, so an image's logits do not
+// depend on the batch it came in or on the number of threads.
+#include <algorithm>
 #include <memory>
+#include <vector>
 
+#include "executors/host_ops.h"
 #include "executors/plan_cache.h"
 #include "executors/walk.h"
-#include "host/isa.h"
 #include "host/thread_pool.h"
-#include "ops/pointwise_conv_gemm.h"
 #include "runtime/backend.h"
 
 namespace ghostnet {
 namespace {
 
-using executors::OpWeights;
+using executors::HostOps;
+using executors::HostOpWeights;
+using executors::HostWeights;
 
-// Runs a functor over pixels [begin, end), channels innermost (in spans of kSpan where the
-// functor offers them) so the compiler vectorises along them.
-constexpr int kSpan = 32;
+// How many images a thread computes together when a batch is split across threads: enough
+// that each weight read from memory serves several images, few enough that their
+// activations stay in the core's caches.
+constexpr int64_t kImagesPerPass = 2;
 
-template <typename F>
-inline __attribute__((always_inline)) void run_pixels_body(const F& f, int64_t begin, int64_t end) {
-  const int channels = f.out.shape.stored_channels;
-  for (int64_t p = begin; p < end; ++p) {
-    if constexpr (ops::has_spans<F>::value) {
-      // Whole spans pass a constant count, so once inlined their loops have fixed trip counts
-      // and the accumulators stay in registers; the remainder takes the general path.
-      int c = 0;
-      for (; c + kSpan <= channels; c += kSpan) f.template span<kSpan>(p, c, kSpan);
-      if (c < channels) f.template span<kSpan>(p, c, channels - c);
-    } else {
-      GN_CHANNEL_LOOP
-      for (int c = 0; c < channels; ++c) f(p, c);
-    }
-  }
-}
-
-template <typename F>
-GN_TARGET_AVX2 void run_pixels_avx2(const F& f, int64_t begin, int64_t end) {
-  run_pixels_body(f, begin, end);
-}
-
-template <typename F>
-void run_pixels_baseline(const F& f, int64_t begin, int64_t end) {
-  run_pixels_body(f, begin, end);
-}
-
-template <typename F>
-void run_pixels(const F& f, int64_t begin, int64_t end) {
-  if (host::host_isa() == host::Isa::Avx2) {
-    run_pixels_avx2(f, begin, end);
-  } else {
-    run_pixels_baseline(f, begin, end);
-  }
-}
-
-// Runs a functor over all its elements, chunks of pixels to the pool.
-template <typename F>
-void run_on_host(const F& f) {
-  const int64_t per_chunk = std::max<int64_t>(1, 16384 / std::max(f.out.shape.stored_channels, 1));
-  host::parallel_for(f.out.shape.pixels(), per_chunk, [&f](int64_t begin, int64_t end) { run_pixels(f, begin, end); });
-}
-
-struct HostOpWeights {
-  std::vector<float> weight;     // as the op's functor reads them
-  std::vector<float> bias;
-  ops::PackedPointwise packed;  // the GEMM's, for pointwise convolutions
+// A thread's share of a split batch: its images, kImagesPerPass at a time in `pass`, the
+// last few in `last`, which uses the same memory.
+struct Runner {
+  executors::Workspace pass;
+  executors::Workspace last;
 };
 
-// How the host lays out each op kind's weights: as its functor reads them, or, where an
-// overload names the op kind's definition, as its fast path does.
-struct HostWeights {
-  template <typename Kind>
-  HostOpWeights operator()(Kind, const ops::ConvParams& params) const {
-    return {Kind::functor_weights(params), params.bias, {}};
-  }
-  HostOpWeights operator()(ops::PointwiseConvOp, const ops::ConvParams& params) const {
-    return {{}, {}, ops::pack_for_gemm(params)};
-  }
-};
-
-// How the host runs each op kind: its functor in parallel loops, or, where an overload
-// names the op kind's definition, its fast path.
-class HostOps {
- public:
-  explicit HostOps(const std::vector<HostOpWeights>& weights) : weights_(weights) {}
-
-  OpWeights weights(int params) const {
-    const HostOpWeights& w = weights_[std::size_t(params)];
-    return {w.weight.data(), w.bias.data()};
-  }
-
-  template <typename Kind>
-  void run(Kind, const graph::Op&, const ops::Operands<float>& o) const {
-    Kind::run(o, [](const auto& functor) { run_on_host(functor); });
-  }
-  void run(ops::PointwiseConvOp, const graph::Op& op, const ops::Operands<float>& o) const {
-    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output);
-  }
-
- private:
-  const std::vector<HostOpWeights>& weights_;
+// What the forward passes of one input shape need. The batch's first runners.size() *
+// per_runner images are split across threads; the rest (fewer than the threads, or the
+// whole batch) run a layer at a time on all of them.
+struct HostPlan {
+  int64_t per_runner = 0;
+  int64_t per_pass = 0;
+  std::vector<Runner> runners;
+  executors::Workspace rest;
 };
 
 class HostBackend;
@@ -113,7 +57,7 @@ class HostExecutor final : public Executor {
  private:
   const HostBackend& backend_;
   Stream stream_;
-  executors::PlanCache<executors::Workspace> plans_;
+  executors::PlanCache<HostPlan> plans_;
 };
 
 class HostBackend final : public Backend {
@@ -121,6 +65,7 @@ class HostBackend final : public Backend {
   HostBackend(std::shared_ptr<const graph::Graph> graph, const ModelOptions& options)
       : graph_(std::move(graph)),
         options_(options),
+        threads_(options.threads > 0 ? std::min(options.threads, host::available_cores()) : host::available_cores()),
         weights_(executors::prepare_weights<HostOpWeights>(*graph_, HostWeights{})) {}
 
   std::unique_ptr<Executor> create_executor(const Stream* stream) const override {
@@ -131,25 +76,79 @@ class HostBackend final : public Backend {
     return std::make_unique<HostExecutor>(*this, Stream::create(Device::host()));
   }
 
-  executors::Workspace prepare(const executors::PlanKey& key) const {
-    return executors::Workspace::make(*graph_, key, Device::host(), sizeof(float));
+  HostPlan prepare(const executors::PlanKey& key) const {
+    // Making the whole batch's plan first refuses a batch too large for the kernels.
+    graph::make_plan(*graph_, key.batch, key.height, key.width, sizeof(float));
+    HostPlan plan;
+    // A batch of at least one image per thread is split (with one thread, a batch larger than
+    // one pass is too, into passes); fewer images run a layer at a time on every thread.
+    const bool split = key.batch >= threads_ && (threads_ > 1 || key.batch > kImagesPerPass);
+    const int64_t runners = split ? threads_ : 0;
+    if (split) {
+      plan.per_runner = key.batch / runners;
+      plan.per_pass = std::min(kImagesPerPass, plan.per_runner);
+      for (int64_t t = 0; t < runners; ++t) {
+        Runner runner{make_workspace(key, plan.per_pass), {}};
+        if (const int64_t last = plan.per_runner % plan.per_pass; last > 0) {
+          runner.last = executors::Workspace::within(runner.pass, *graph_, batch_of(key, last), sizeof(float));
+        }
+        plan.runners.push_back(std::move(runner));
+      }
+    }
+    const int64_t rest = key.batch - runners * plan.per_runner;
+    if (rest > 0) plan.rest = make_workspace(key, rest);
+    return plan;
   }
 
-  void run(const executors::Workspace& workspace, const Tensor& input, Tensor& output) const {
-    HostOps ops(weights_);
-    executors::walk<float>(*graph_, workspace, {0, graph_->ops.size()}, executors::io_of(input, output, options_), ops);
+  void run(const HostPlan& plan, const Tensor& input, Tensor& output) const {
+    const ops::Io io = executors::io_of(input, output, options_);
+    const int64_t image_bytes = int64_t(input.bytes()) / input.shape()[0];
+    const int classes = graph_->classes();
+    // The images [first, first + count) of the batch.
+    auto images = [&](int64_t first) {
+      ops::Io part = io;
+      part.input = static_cast<const char*>(io.input) + first * image_bytes;
+      part.output = io.output + first * classes;
+      return part;
+    };
+    const int64_t runners = int64_t(plan.runners.size());
+    host::parallel_for(runners, 1, int(runners), [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        const Runner& runner = plan.runners[std::size_t(t)];
+        for (int64_t done = 0; done < plan.per_runner; done += plan.per_pass) {
+          const bool whole = plan.per_runner - done >= plan.per_pass;
+          walk(whole ? runner.pass : runner.last, images(t * plan.per_runner + done), 1);
+        }
+      }
+    });
+    if (plan.rest.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), threads_);
   }
 
  private:
+  executors::Workspace make_workspace(const executors::PlanKey& key, int64_t batch) const {
+    return executors::Workspace::make(*graph_, batch_of(key, batch), Device::host(), sizeof(float));
+  }
+
+  static executors::PlanKey batch_of(executors::PlanKey key, int64_t batch) {
+    key.batch = batch;
+    return key;
+  }
+
+  void walk(const executors::Workspace& workspace, const ops::Io& io, int threads) const {
+    HostOps ops(weights_, threads);
+    executors::walk<float>(*graph_, workspace, {0, graph_->ops.size()}, io, ops);
+  }
+
   std::shared_ptr<const graph::Graph> graph_;
   ModelOptions options_;
+  int threads_;
   std::vector<HostOpWeights> weights_;  // indexed by params id
 };
 
 void HostExecutor::enqueue(const Tensor& input, Tensor& output) {
   const executors::PlanKey key = executors::PlanKey::of(input);
-  const executors::Workspace& workspace = plans_.get(key, [&] { return backend_.prepare(key); });
-  backend_.run(workspace, input, output);
+  const HostPlan& plan = plans_.get(key, [&] { return backend_.prepare(key); });
+  backend_.run(plan, input, output);
 }
 
 }  // namespace

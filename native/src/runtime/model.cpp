@@ -49,6 +49,10 @@ void check_options(Device device, const ModelOptions& options) {
   for (float s : options.std) {
     if (!(s > 0.0f)) fail(ErrorCode::InvalidArgument, "normalisation std values must be positive");
   }
+  if (options.threads < 0) {
+    fail(ErrorCode::InvalidArgument, "threads must be at least 1, or 0 for every core; found " +
+                                         std::to_string(options.threads));
+  }
 }
 
 // What the caller's tensors must be. Their sizes are checked where the kernels' limits are

@@ -22,7 +22,7 @@ final class InfoCommand implements Callable<Integer> {
         : cudaVersion(info.cudaCompiledVersion()));
     row(out, "CUDA driver", info.cudaDriverVersion() == 0 ? "none" : cudaVersion(info.cudaDriverVersion()));
     row(out, "cuDNN", info.cudnnVersion().isEmpty() ? "not loaded" : info.cudnnVersion());
-    row(out, "host", info.hostCores() + " cores");
+    row(out, "host", info.hostCores() + " cores, " + info.hostIsa() + " kernels");
     for (RuntimeInfo.Gpu gpu : info.gpus()) {
       row(out, "cuda:" + gpu.index(), String.format("%s, compute capability %d.%d, %.1f GiB", gpu.name(),
           gpu.computeCapabilityMajor(), gpu.computeCapabilityMinor(), gpu.totalMemoryBytes() / (double) (1L << 30)));

@@ -7,7 +7,7 @@ import dev.ghostnet.Precision;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
-/** The options every command that runs a model shares: weights, device and precision. */
+/** The options every command that runs a model shares: weights, device, precision and threads. */
 final class ModelOptions {
   @Option(names = "--weights", paramLabel = "FILE", description = "Checkpoint: safetensors, or a PyTorch .pth/.pt/.bin.")
   Path weights;
@@ -23,12 +23,17 @@ final class ModelOptions {
   @Option(names = "--precision", defaultValue = "fp32", description = "fp32, fp16 or bf16 (default: ${DEFAULT-VALUE}).")
   String precision;
 
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Threads a forward pass on the host uses (default: the cores the JVM may use).")
+  Integer threads;
+
   Device device() {
     return device == null ? Device.best() : Device.parse(device);
   }
 
   GhostNet.Options options() {
-    return GhostNet.Options.DEFAULT.withPrecision(Precision.parse(precision));
+    GhostNet.Options options = GhostNet.Options.DEFAULT.withPrecision(Precision.parse(precision));
+    return threads == null ? options : options.withThreads(threads);
   }
 
   /**

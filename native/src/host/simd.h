@@ -1,0 +1,60 @@
+// Vectors of W floats for the host kernels (W = 4, 8 or 16; see host/isa.h), written with
+// GCC's vector extensions so that one source compiles to SSE, AVX2 or AVX-512 registers.
+// Loads and stores are unaligned and may alias float data.
+#pragma once
+
+#include "host/isa.h"
+
+namespace ghostnet::host {
+
+template <int W>
+struct VectorType {
+  typedef float type __attribute__((vector_size(W * sizeof(float)), aligned(sizeof(float)), may_alias));
+};
+template <int W>
+using Vec = typename VectorType<W>::type;
+
+template <int W>
+GN_ALWAYS_INLINE Vec<W> load(const float* p) {
+  return *reinterpret_cast<const Vec<W>*>(p);
+}
+
+template <int W>
+GN_ALWAYS_INLINE void store(float* p, Vec<W> v) {
+  *reinterpret_cast<Vec<W>*>(p) = v;
+}
+
+template <int W>
+GN_ALWAYS_INLINE Vec<W> broadcast(float x) {
+  return Vec<W>{} + x;
+}
+
+template <int W>
+GN_ALWAYS_INLINE Vec<W> relu(Vec<W> v) {
+  const Vec<W> zero{};
+  return v > zero ? v : zero;
+}
+
+// relu6(x + 3) / 6, as PyTorch's hard sigmoid computes it.
+template <int W>
+GN_ALWAYS_INLINE Vec<W> hard_sigmoid(Vec<W> v) {
+  const Vec<W> zero{}, six = broadcast<W>(6.0f);
+  Vec<W> x = v + 3.0f;
+  x = x > zero ? x : zero;
+  x = x < six ? x : six;
+  return x / 6.0f;
+}
+
+// Calls f(Width<w>{}, c) over channels [begin, end) in blocks: as many of W as fit, then
+// at most one each of W/2, W/4, ... down to single channels, so that kernels always work on
+// whole vectors, whatever the channel count.
+template <int W, typename F>
+GN_ALWAYS_INLINE void for_channel_blocks(int begin, int end, const F& f) {
+  int c = begin;
+  for (; c + W <= end; c += W) f(Width<W>{}, c);
+  if constexpr (W > 1) {
+    if (c < end) for_channel_blocks<W / 2>(c, end, f);
+  }
+}
+
+}  // namespace ghostnet::host
