@@ -9,19 +9,24 @@ namespace ghostnet::host {
 
 template <int W>
 struct VectorType {
-  typedef float type __attribute__((vector_size(W * sizeof(float)), aligned(sizeof(float)), may_alias));
+  typedef float type __attribute__((vector_size(W * sizeof(float))));
 };
 template <int W>
 using Vec = typename VectorType<W>::type;
 
+// Memory is read and written by copying, which compiles to unaligned vector moves and is
+// free of aliasing rules. (An unaligned vector type, aligned(4), would do the same, but
+// GCC 10 drops that attribute from a typedef in a template and emits aligned moves.)
 template <int W>
 GN_ALWAYS_INLINE Vec<W> load(const float* p) {
-  return *reinterpret_cast<const Vec<W>*>(p);
+  Vec<W> v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
 }
 
 template <int W>
 GN_ALWAYS_INLINE void store(float* p, Vec<W> v) {
-  *reinterpret_cast<Vec<W>*>(p) = v;
+  __builtin_memcpy(p, &v, sizeof v);
 }
 
 template <int W>
