@@ -3,6 +3,7 @@
 // asserts nothing.
 //
 //   ghostnet_host_profile [--batch 1] [--size 224] [--threads 1] [--width 1.0] [--seconds 5] [--top N]
+//                         [--precision fp32|bf16]
 //
 // --threads 1 shows the single-threaded kernels each thread runs when a batch's images are
 // split across threads; more threads show how an op splits across them at batch 1.
@@ -35,6 +36,7 @@ struct Settings {
   double width = 1.0;
   double seconds = 5;
   int top = 0;  // also list the slowest ops, one by one
+  bool bf16 = false;
 };
 
 Settings parse(int argc, char** argv) {
@@ -48,6 +50,7 @@ Settings parse(int argc, char** argv) {
     else if (flag == "--width") s.width = std::atof(value);
     else if (flag == "--seconds") s.seconds = std::atof(value);
     else if (flag == "--top") s.top = std::atoi(value);
+    else if (flag == "--precision") s.bf16 = std::strcmp(value, "bf16") == 0;
     else {
       std::fprintf(stderr, "unknown option %s\n", flag.c_str());
       std::exit(2);
@@ -71,14 +74,15 @@ int main(int argc, char** argv) {
   const Settings s = parse(argc, argv);
   const StateDict weights = random_ghostnet_weights(s.width, 1000, 1);
   const graph::Graph graph = graph::build_graph(weights, graph::infer_architecture(weights, "random"));
-  const auto prepared = executors::prepare_weights<executors::HostOpWeights>(graph, executors::HostWeights{});
+  const auto prepared = executors::prepare_weights<executors::HostOpWeights>(graph, executors::HostWeights{s.bf16});
   const executors::PlanKey key{s.batch, s.size, s.size, DType::F32, Layout::NCHW};
   const executors::Workspace workspace = executors::Workspace::make(graph, key, Device::host(), sizeof(float));
   std::vector<float> input(std::size_t(s.batch) * 3 * s.size * s.size, 0.5f), logits(std::size_t(s.batch) * 1000);
   ops::Io io;
   io.input = input.data();
   io.output = logits.data();
-  const executors::HostOps host_ops(prepared, s.threads);
+  std::vector<char> scratch(executors::host_scratch_bytes(graph, workspace.plan, prepared) + 1);
+  const executors::HostOps host_ops(prepared, s.threads, scratch.data());
 
   std::vector<double> seconds(graph.ops.size(), 0.0);
   int passes = 0;
@@ -103,8 +107,9 @@ int main(int argc, char** argv) {
     total += seconds[i];
   }
   const double per_image = 1e3 / passes / double(s.batch);
-  std::printf("GhostNet %.2fx, %dx%d, batch %lld, %d thread(s), %s kernels, %d passes\n", s.width, s.size, s.size,
-              (long long)s.batch, s.threads, host::isa_name(host::host_isa()), passes);
+  std::printf("GhostNet %.2fx, %dx%d, batch %lld, %d thread(s), %s kernels, %s, %d passes\n", s.width, s.size,
+              s.size, (long long)s.batch, s.threads, host::isa_name(host::host_isa()), s.bf16 ? "bf16" : "fp32",
+              passes);
   std::printf("%-16s %10s %7s %10s %9s\n", "op kind", "ms/image", "share", "MMAC/img", "GFLOP/s");
   for (const auto& [name, v] : by_kind) {
     const double ms = v.first * per_image;

@@ -29,11 +29,17 @@ using executors::HostWeights;
 // activations stay in the core's caches.
 constexpr int64_t kImagesPerPass = 2;
 
+// A plan with the memory of its values and the scratch memory its ops need.
+struct HostWorkspace {
+  executors::Workspace values;
+  Tensor scratch;
+};
+
 // A thread's share of a split batch: its images, kImagesPerPass at a time in `pass`, the
 // last few in `last`, which uses the same memory.
 struct Runner {
-  executors::Workspace pass;
-  executors::Workspace last;
+  HostWorkspace pass;
+  HostWorkspace last;
 };
 
 // What the forward passes of one input shape need. The batch's first runners.size() *
@@ -43,7 +49,7 @@ struct HostPlan {
   int64_t per_runner = 0;
   int64_t per_pass = 0;
   std::vector<Runner> runners;
-  executors::Workspace rest;
+  HostWorkspace rest;
 };
 
 class HostBackend;
@@ -66,7 +72,7 @@ class HostBackend final : public Backend {
       : graph_(std::move(graph)),
         options_(options),
         threads_(options.threads > 0 ? std::min(options.threads, host::available_cores()) : host::available_cores()),
-        weights_(executors::prepare_weights<HostOpWeights>(*graph_, HostWeights{})) {}
+        weights_(executors::prepare_weights<HostOpWeights>(*graph_, HostWeights{options.precision == Precision::BF16})) {}
 
   std::unique_ptr<Executor> create_executor(const Stream* stream) const override {
     if (stream != nullptr && stream->device().is_cuda()) {
@@ -90,7 +96,11 @@ class HostBackend final : public Backend {
       for (int64_t t = 0; t < runners; ++t) {
         Runner runner{make_workspace(key, plan.per_pass), {}};
         if (const int64_t last = plan.per_runner % plan.per_pass; last > 0) {
-          runner.last = executors::Workspace::within(runner.pass, *graph_, batch_of(key, last), sizeof(float));
+          runner.last.values = executors::Workspace::within(runner.pass.values, *graph_, batch_of(key, last),
+                                                            sizeof(float));
+          const Tensor& scratch = runner.pass.scratch;
+          runner.last.scratch = Tensor::borrow(scratch.data(), scratch.device(), scratch.dtype(), scratch.shape(),
+                                               scratch.layout());
         }
         plan.runners.push_back(std::move(runner));
       }
@@ -121,12 +131,16 @@ class HostBackend final : public Backend {
         }
       }
     });
-    if (plan.rest.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), threads_);
+    if (plan.rest.values.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), threads_);
   }
 
  private:
-  executors::Workspace make_workspace(const executors::PlanKey& key, int64_t batch) const {
-    return executors::Workspace::make(*graph_, batch_of(key, batch), Device::host(), sizeof(float));
+  HostWorkspace make_workspace(const executors::PlanKey& key, int64_t batch) const {
+    HostWorkspace w{executors::Workspace::make(*graph_, batch_of(key, batch), Device::host(), sizeof(float)), {}};
+    const std::size_t scratch = executors::host_scratch_bytes(*graph_, w.values.plan, weights_);
+    w.scratch = Tensor::allocate(Device::host(), DType::U8, {int64_t(std::max<std::size_t>(scratch, 1))},
+                                 Layout::RowMajor);
+    return w;
   }
 
   static executors::PlanKey batch_of(executors::PlanKey key, int64_t batch) {
@@ -134,9 +148,9 @@ class HostBackend final : public Backend {
     return key;
   }
 
-  void walk(const executors::Workspace& workspace, const ops::Io& io, int threads) const {
-    HostOps ops(weights_, threads);
-    executors::walk<float>(*graph_, workspace, {0, graph_->ops.size()}, io, ops);
+  void walk(const HostWorkspace& workspace, const ops::Io& io, int threads) const {
+    HostOps ops(weights_, threads, workspace.scratch.data());
+    executors::walk<float>(*graph_, workspace.values, {0, graph_->ops.size()}, io, ops);
   }
 
   std::shared_ptr<const graph::Graph> graph_;

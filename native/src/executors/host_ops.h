@@ -54,25 +54,43 @@ struct HostOpWeights {
 };
 
 // How the host lays out each op kind's weights: as its functor reads them, or, where an
-// overload names the op kind's definition, as its fast path does.
+// overload names the op kind's definition, as its fast path does. The GEMM's weights are
+// BFloat16 when `bf16`: everything else computes in FP32 either way.
 struct HostWeights {
+  bool bf16 = false;
+
   template <typename Kind>
   HostOpWeights operator()(Kind, const ops::ConvParams& params) const {
     return {Kind::functor_weights(params), params.bias, {}};
   }
   HostOpWeights operator()(ops::PointwiseConvOp, const ops::ConvParams& params) const {
-    return {{}, {}, ops::pack_for_gemm(params)};
+    return {{}, {}, ops::pack_for_gemm(params, bf16)};
   }
   HostOpWeights operator()(ops::DenseOp, const ops::ConvParams& params) const {
-    return {{}, {}, ops::pack_for_gemm(params)};
+    return {{}, {}, ops::pack_for_gemm(params, bf16)};
   }
 };
+
+// The scratch memory the ops of `plan` need on the host: the GEMM's BF16 copy of its
+// input, for the largest one.
+inline std::size_t host_scratch_bytes(const graph::Graph& graph, const graph::Plan& plan,
+                                      const std::vector<HostOpWeights>& weights) {
+  std::size_t bytes = 0;
+  for (const graph::Op& op : graph.ops) {
+    if (op.params < 0) continue;
+    const int64_t rows = plan.values[std::size_t(op.output)].geometry.pixels();
+    bytes = std::max(bytes, ops::gemm_scratch_bytes(weights[std::size_t(op.params)].packed, rows));
+  }
+  return bytes;
+}
 
 // How the host runs each op kind on up to `threads` threads: its functor in parallel
 // loops, or, where an overload names the op kind's definition, its fast path.
 class HostOps {
  public:
-  HostOps(const std::vector<HostOpWeights>& weights, int threads) : weights_(weights), threads_(threads) {}
+  // `scratch` holds host_scratch_bytes for the plan the ops run in.
+  HostOps(const std::vector<HostOpWeights>& weights, int threads, void* scratch)
+      : weights_(weights), threads_(threads), scratch_(scratch) {}
 
   OpWeights weights(int params) const {
     const HostOpWeights& w = weights_[std::size_t(params)];
@@ -84,11 +102,11 @@ class HostOps {
     Kind::run(o, [this](const auto& functor) { run_on_host(functor, threads_); });
   }
   void run(ops::PointwiseConvOp, const graph::Op& op, const ops::Operands<float>& o) const {
-    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output, threads_);
+    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output, threads_, scratch_);
   }
   // Squeeze-excite's fully connected layers are a GEMM too: one row per image.
   void run(ops::DenseOp, const graph::Op& op, const ops::Operands<float>& o) const {
-    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output, threads_);
+    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output, threads_, scratch_);
   }
   void run(ops::DepthwiseConvOp, const graph::Op&, const ops::Operands<float>& o) const {
     ops::depthwise_conv_host(o, threads_);
@@ -106,6 +124,7 @@ class HostOps {
  private:
   const std::vector<HostOpWeights>& weights_;
   int threads_;
+  void* scratch_;
 };
 
 }  // namespace ghostnet::executors

@@ -49,6 +49,11 @@ Isa cpu_isa() {
   return isa;
 }
 
+bool cpu_has_avx512_bf16() {
+  static const bool has = cpu_isa() == Isa::Avx512 && __builtin_cpu_supports("avx512bf16");
+  return has && host_isa() == Isa::Avx512;
+}
+
 Isa host_isa() { return Isa(selected().load(std::memory_order_relaxed)); }
 
 ScopedIsa::ScopedIsa(Isa isa) : previous_(host_isa()) { selected().store(int(std::min(isa, cpu_isa()))); }

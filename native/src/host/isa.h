@@ -15,6 +15,8 @@
 #define GN_TARGET_AVX2 __attribute__((target("avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt")))
 #define GN_TARGET_AVX512 \
   __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt")))
+#define GN_TARGET_AVX512_BF16 \
+  __attribute__((target("avx512bf16,avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt")))
 
 namespace ghostnet::host {
 
@@ -24,6 +26,11 @@ const char* isa_name(Isa isa);  // "AVX-512", say
 
 // The best instruction set this CPU (and its operating system) supports.
 Isa cpu_isa();
+
+// Whether this CPU multiplies bfloat16 pairs into float sums (AVX512_BF16: Intel Cooper
+// Lake and Sapphire Rapids onward, AMD Zen 4 onward), which BF16 on the host needs, and the
+// kernels run with AVX-512 (host_isa()).
+bool cpu_has_avx512_bf16();
 
 // What the kernels run with: cpu_isa(), or less where the environment variable
 // GHOSTNET_HOST_ISA (baseline, avx2 or avx512) asks for less.

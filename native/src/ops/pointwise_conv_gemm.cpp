@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "ghostnet/dtype.h"
 #include "host/simd.h"
 #include "host/thread_pool.h"
+#include "ops/pointwise_conv_gemm_bf16.h"
 
 namespace ghostnet::ops {
 namespace {
@@ -82,20 +84,20 @@ GN_ALWAYS_INLINE void tile_of(const Tile& t, int rows) {
 
 // Rows [0, rows) of `in` times panels [first, last) of the weights.
 template <int W>
-GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t rows, const PackedPointwise& w, int first, int last,
-                                        Act act, float* out) {
+GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t in_stride, int64_t rows, const PackedPointwise& w,
+                                        int first, int last, Act act, float* out, int64_t out_stride) {
   for (int p = first; p < last; ++p) {
     Tile t;
-    t.in_stride = w.in_channels;
+    t.in_stride = in_stride;
     t.panel = w.panels.data() + int64_t(p) * w.in_channels * w.panel;
     t.bias = w.bias.data() + p * w.panel;
     t.k = w.in_channels;
-    t.out_stride = w.out_channels;
+    t.out_stride = out_stride;
     t.columns = std::min(w.panel, w.out_channels - p * w.panel);
     t.act = act;
     for (int64_t row = 0; row < rows; row += kTileRows<W>) {
-      t.in = in + row * w.in_channels;
-      t.out = out + row * w.out_channels + p * w.panel;
+      t.in = in + row * in_stride;
+      t.out = out + row * out_stride + p * w.panel;
       const int n = int(std::min<int64_t>(kTileRows<W>, rows - row));
       // A last panel one vector wide or less computes one vector.
       if (t.columns <= W) {
@@ -109,42 +111,72 @@ GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t rows, const Pac
 
 }  // namespace
 
-PackedPointwise pack_for_gemm(const ConvParams& params) {
+PackedPointwise pack_for_gemm(const ConvParams& params, bool bf16) {
   PackedPointwise packed;
   packed.isa = host::host_isa();
-  packed.panel = 2 * host::vector_width(packed.isa);
+  packed.bf16 = bf16;
+  packed.panel = 2 * host::vector_width(bf16 ? host::Isa::Avx512 : packed.isa);
   packed.in_channels = params.in;
   packed.out_channels = params.out;
   const int panels = (params.out + packed.panel - 1) / packed.panel;
-  packed.panels.assign(std::size_t(panels) * params.in * packed.panel, 0.0f);
+  const int k_padded = bf16 ? even_channels(params.in) : params.in;
+  if (bf16) {
+    packed.bf16_panels.assign(std::size_t(panels) * k_padded * packed.panel, 0);
+  } else {
+    packed.panels.assign(std::size_t(panels) * k_padded * packed.panel, 0.0f);
+  }
   packed.bias.assign(std::size_t(panels) * packed.panel, 0.0f);
   for (int o = 0; o < params.out; ++o) {
+    const std::size_t panel_start = std::size_t(o / packed.panel) * k_padded * packed.panel;
     for (int k = 0; k < params.in; ++k) {
-      packed.panels[(std::size_t(o / packed.panel) * params.in + k) * packed.panel + o % packed.panel] =
-          params.weight[std::size_t(o) * params.in + k];
+      const float weight = params.weight[std::size_t(o) * params.in + k];
+      if (bf16) {
+        packed.bf16_panels[panel_start + (std::size_t(k / 2) * packed.panel + o % packed.panel) * 2 + k % 2] =
+            float_to_bfloat16(weight);
+      } else {
+        packed.panels[panel_start + std::size_t(k) * packed.panel + o % packed.panel] = weight;
+      }
     }
     packed.bias[std::size_t(o)] = params.bias.empty() ? 0.0f : params.bias[std::size_t(o)];
   }
   return packed;
 }
 
-void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act, View<float> out, int threads) {
+std::size_t gemm_scratch_bytes(const PackedPointwise& w, int64_t rows) {
+  return w.bf16 ? std::size_t(rows) * even_channels(w.in_channels) * sizeof(uint16_t) : 0;
+}
+
+void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act, View<float> out, int threads,
+                         void* scratch) {
   const int64_t pixels = out.shape.pixels();
+  const int64_t in_stride = in.shape.stored_channels, out_stride = out.shape.stored_channels;
   const int panels = (w.out_channels + w.panel - 1) / w.panel;
   const int panel_groups = (panels + kPanelsPerTask - 1) / kPanelsPerTask;
   const int64_t row_blocks = (pixels + kRowBlock - 1) / kRowBlock;
-  host::parallel_for(row_blocks * panel_groups, 1, threads, [&](int64_t begin, int64_t end) {
-    // The weights were packed for w.isa's vector width; run that instruction set's kernel.
-    host::with_isa(w.isa, [&](auto width) GN_INLINED_LAMBDA {
-      constexpr int kWidth = decltype(width)::value;
-      for (int64_t task = begin; task < end; ++task) {
-        const int64_t row = task / panel_groups * kRowBlock;
-        const int group = int(task % panel_groups);
-        rows_times_panels<kWidth>(in.data + row * w.in_channels, std::min(kRowBlock, pixels - row), w,
-                                  group * kPanelsPerTask, std::min(panels, (group + 1) * kPanelsPerTask), act,
-                                  out.data + row * w.out_channels);
-      }
+  uint16_t* rounded = static_cast<uint16_t*>(scratch);
+  const int64_t rounded_stride = even_channels(w.in_channels);
+  if (w.bf16) {
+    host::parallel_for(pixels, kRowBlock, threads, [&](int64_t begin, int64_t end) {
+      round_rows_to_bf16(in.data + begin * in_stride, end - begin, in_stride, w.in_channels,
+                         rounded + begin * rounded_stride);
     });
+  }
+  host::parallel_for(row_blocks * panel_groups, 1, threads, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t row = task / panel_groups * kRowBlock, rows = std::min(kRowBlock, pixels - row);
+      const int group = int(task % panel_groups);
+      const int first = group * kPanelsPerTask, last = std::min(panels, (group + 1) * kPanelsPerTask);
+      if (w.bf16) {
+        gemm_bf16_rows(rounded + row * rounded_stride, rows, w, first, last, act, out.data + row * out_stride,
+                       out_stride);
+        continue;
+      }
+      // The weights were packed for w.isa's vector width; run that instruction set's kernel.
+      host::with_isa(w.isa, [&](auto width) GN_INLINED_LAMBDA {
+        rows_times_panels<decltype(width)::value>(in.data + row * in_stride, in_stride, rows, w, first, last, act,
+                                                  out.data + row * out_stride, out_stride);
+      });
+    }
   });
 }
 
