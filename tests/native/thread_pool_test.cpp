@@ -68,5 +68,26 @@ TEST(ThreadPool, NoMoreThreadsTakePartThanTheCallerAllows) {
   }
 }
 
+TEST(ThreadPool, ForwardPassesAtOnceNeverLeaseMoreCoresThanThereAre) {
+  std::atomic<int> leased{0}, most{0};
+  std::vector<std::thread> passes;
+  for (int t = 0; t < 6; ++t) {
+    passes.emplace_back([&] {
+      for (int round = 0; round < 50; ++round) {
+        const CoreLease lease(available_cores());
+        EXPECT_GE(lease.cores(), 1);
+        const int now = leased += lease.cores();
+        for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        leased -= lease.cores();
+      }
+    });
+  }
+  for (auto& t : passes) t.join();
+  EXPECT_LE(most.load(), available_cores());
+  EXPECT_EQ(leased.load(), 0);
+}
+
 }  // namespace
 }  // namespace ghostnet::host

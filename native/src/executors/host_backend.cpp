@@ -6,7 +6,8 @@
 // in a workspace of its own, which keeps an image's activations in the core's caches and
 // costs no synchronisation between ops. One image: each op is split across the threads.
 // Each output element's arithmetic is the same either way, so an image's logits do not
-// depend on the batch it came in or on the number of threads.
+// depend on the batch it came in or on the number of threads. Forward passes running at
+// once share the cores (host::CoreLease).
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -111,6 +112,9 @@ class HostBackend final : public Backend {
   }
 
   void run(const HostPlan& plan, const Tensor& input, Tensor& output) const {
+    // While other contexts' forward passes hold cores, this one runs on fewer threads: the
+    // same work, split the same way, and the same bits.
+    const host::CoreLease lease(threads_);
     const ops::Io io = executors::io_of(input, output, options_);
     const int64_t image_bytes = int64_t(input.bytes()) / input.shape()[0];
     const int classes = graph_->classes();
@@ -122,7 +126,7 @@ class HostBackend final : public Backend {
       return part;
     };
     const int64_t runners = int64_t(plan.runners.size());
-    host::parallel_for(runners, 1, int(runners), [&](int64_t begin, int64_t end) {
+    host::parallel_for(runners, 1, lease.cores(), [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t) {
         const Runner& runner = plan.runners[std::size_t(t)];
         for (int64_t done = 0; done < plan.per_runner; done += plan.per_pass) {
@@ -131,7 +135,7 @@ class HostBackend final : public Backend {
         }
       }
     });
-    if (plan.rest.values.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), threads_);
+    if (plan.rest.values.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), lease.cores());
   }
 
  private:

@@ -152,9 +152,38 @@ Pool& pool() {
   return instance;
 }
 
+// The cores no forward pass holds.
+struct Leases {
+  std::mutex mutex;
+  std::condition_variable returned;
+  int free = available_host_cores();
+};
+
+Leases& leases() {
+  static Leases instance;
+  return instance;
+}
+
 }  // namespace
 
 int available_cores() { return pool().cores(); }
+
+CoreLease::CoreLease(int wanted) {
+  Leases& l = leases();
+  std::unique_lock<std::mutex> lock(l.mutex);
+  l.returned.wait(lock, [&] { return l.free > 0; });
+  cores_ = std::max(1, std::min(wanted, l.free));
+  l.free -= cores_;
+}
+
+CoreLease::~CoreLease() {
+  Leases& l = leases();
+  {
+    std::lock_guard<std::mutex> lock(l.mutex);
+    l.free += cores_;
+  }
+  l.returned.notify_all();
+}
 
 void parallel_for(int64_t count, int64_t grain, int threads, RangeBody body) {
   if (count <= 0) return;

@@ -32,6 +32,23 @@ class RangeBody {
 // The cores this process may run on (its CPU affinity): the pool's size.
 int available_cores();
 
+// The cores one forward pass may use while it runs: as many as it wants, up to those no
+// other forward pass holds, and at least one, waiting for it if need be. Forward passes of
+// several contexts at once thus share the cores instead of running more threads than there
+// are cores.
+class CoreLease {
+ public:
+  explicit CoreLease(int wanted);
+  ~CoreLease();
+  CoreLease(const CoreLease&) = delete;
+  CoreLease& operator=(const CoreLease&) = delete;
+
+  int cores() const { return cores_; }
+
+ private:
+  int cores_;
+};
+
 // Runs body(begin, end) over [0, count) in chunks of at least `grain`, on at most
 // `threads` threads (the caller's included; at most available_cores()); returns when
 // every chunk is done. The first exception a chunk throws is rethrown.
