@@ -16,8 +16,16 @@ using host::Vec;
 // broadcast input fill the registers without spilling: 16 of AVX-512's 32, 16 of AVX2's.
 template <int W>
 constexpr int kTileRows = W == 16 ? 12 : 6;
-constexpr int64_t kRowBlock = 96;  // rows per task: their input stays in L2 across panels
+constexpr int64_t kRowBlock = 96;  // rows per task at most: their input stays in L2 across panels
 constexpr int kPanelsPerTask = 4;
+
+// Rows per task: kRowBlock, or fewer (whole tiles of 12) where the GEMM is too small to give
+// every thread a few tasks, as the late layers of one image are.
+int64_t rows_per_task(int64_t pixels, int panel_groups, int threads) {
+  const int64_t wanted_row_blocks = (4 * int64_t(threads) + panel_groups - 1) / panel_groups;
+  const int64_t rows = (pixels + wanted_row_blocks - 1) / wanted_row_blocks;
+  return std::clamp<int64_t>((rows + 11) / 12 * 12, 12, kRowBlock);
+}
 
 struct Tile {
   const float* in;    // the tile's first row
@@ -152,7 +160,8 @@ void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act
   const int64_t in_stride = in.shape.stored_channels, out_stride = out.shape.stored_channels;
   const int panels = (w.out_channels + w.panel - 1) / w.panel;
   const int panel_groups = (panels + kPanelsPerTask - 1) / kPanelsPerTask;
-  const int64_t row_blocks = (pixels + kRowBlock - 1) / kRowBlock;
+  const int64_t row_block = threads > 1 ? rows_per_task(pixels, panel_groups, threads) : kRowBlock;
+  const int64_t row_blocks = (pixels + row_block - 1) / row_block;
   uint16_t* rounded = static_cast<uint16_t*>(scratch);
   const int64_t rounded_stride = even_channels(w.in_channels);
   if (w.bf16) {
@@ -163,7 +172,7 @@ void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act
   }
   host::parallel_for(row_blocks * panel_groups, 1, threads, [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t row = task / panel_groups * kRowBlock, rows = std::min(kRowBlock, pixels - row);
+      const int64_t row = task / panel_groups * row_block, rows = std::min(row_block, pixels - row);
       const int group = int(task % panel_groups);
       const int first = group * kPanelsPerTask, last = std::min(panels, (group + 1) * kPanelsPerTask);
       if (w.bf16) {
