@@ -1,10 +1,12 @@
-// The host executor: FP32 on the CPU's cores, each op on its fast path where it has one
-// (ops/*_host.h, ops/pointwise_conv_gemm.h), else its functor in parallel loops.
+// The host executor: FP32 on the CPU's cores (the GEMM in BF16 where asked and the CPU has
+// AVX512_BF16), each op on its fast path where it has one (ops/*_host.h,
+// ops/pointwise_conv_gemm.h), else its functor in parallel loops.
 //
-// A batch is split across the threads one of two ways. Several images: each thread takes
-// whole images in turn and runs every op of one image before the next, single-threaded,
-// in a workspace of its own, which keeps an image's activations in the core's caches and
-// costs no synchronisation between ops. One image: each op is split across the threads.
+// A batch is split across the threads one of two ways. At least one image per thread: each
+// thread takes an equal share of the images and runs every op on kImagesPerPass of them
+// before the next, single-threaded, in a workspace of its own, which keeps the images'
+// activations in the core's caches and costs no synchronisation between ops; the images left
+// over run as below. Fewer images: each op is split across the threads.
 // Each output element's arithmetic is the same either way, so an image's logits do not
 // depend on the batch it came in or on the number of threads. Forward passes running at
 // once share the cores (host::CoreLease).
