@@ -55,8 +55,8 @@ TEST_P(NanLogits, FailTheFixtureComparison) {
   const std::vector<float> expected = floats(read_npy(fixture(c.expected)));
   std::vector<float> one_nan = expected, all_nan(expected.size(), NAN);
   one_nan[expected.size() / 2] = NAN;
-  for (double bound : {1e-4 * c.max_abs_reference + 1e-6, gpu_logits_bound(c, Precision::F32),
-                       gpu_logits_bound(c, Precision::F16), gpu_logits_bound(c, Precision::BF16), kHugeBound}) {
+  for (double bound : {1e-4 * c.max_abs_reference + 1e-6, logits_bound(c, Precision::F32),
+                       logits_bound(c, Precision::F16), logits_bound(c, Precision::BF16), kHugeBound}) {
     EXPECT_TRUE(within(expected, expected, bound));
     EXPECT_FALSE(within(one_nan, expected, bound)) << "bound " << bound;
     EXPECT_FALSE(within(all_nan, expected, bound)) << "bound " << bound;

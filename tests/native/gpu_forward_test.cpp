@@ -48,7 +48,7 @@ TEST_P(GpuFixture, MatchesTheReference) {
   const Tensor x = upload(input, Layout::NCHW);
   const std::vector<float> logits = download(context.forward(x));
 
-  const double bound = testing::gpu_logits_bound(c, precision);
+  const double bound = testing::logits_bound(c, precision);
   EXPECT_TRUE(testing::within(logits, expected, bound)) << c.name << " " << precision_name(precision);
   const int classes = model.num_classes();
   if (c.top1_margin > bound) {

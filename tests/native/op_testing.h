@@ -2,10 +2,14 @@
 // its elements one by one, the form GPUs run.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <vector>
 
+#include "host/isa.h"
 #include "ops/common.h"
+#include "ops/weights.h"
 
 namespace ghostnet::testing {
 
@@ -15,6 +19,18 @@ inline std::vector<float> random_values(std::size_t n, unsigned seed, float lo =
   std::vector<float> v(n);
   for (auto& x : v) x = dist(rng);
   return v;
+}
+
+// Random weights in PyTorch's layout, [out][in / groups][kernel][kernel], and biases.
+inline ops::ConvParams random_params(int out, int in, int kernel, int groups, unsigned seed) {
+  ops::ConvParams p;
+  p.out = out;
+  p.in = in;
+  p.kernel = kernel;
+  p.groups = groups;
+  p.weight = random_values(std::size_t(out) * (in / groups) * kernel * kernel, seed);
+  p.bias = random_values(std::size_t(out), seed + 1);
+  return p;
 }
 
 // An unpadded NHWC tensor.
@@ -32,6 +48,15 @@ void run_elements(const F& f) {
   for (ops::index_t p = 0; p < f.out.shape.pixels(); ++p) {
     for (int c = 0; c < f.out.shape.stored_channels; ++c) f(p, c);
   }
+}
+
+// Every instruction set this CPU has kernels for, the baseline first.
+inline std::vector<host::Isa> available_isas() {
+  std::vector<host::Isa> isas;
+  for (host::Isa isa : {host::Isa::Baseline, host::Isa::Avx2, host::Isa::Avx512}) {
+    if (isa <= host::cpu_isa()) isas.push_back(isa);
+  }
+  return isas;
 }
 
 }  // namespace ghostnet::testing

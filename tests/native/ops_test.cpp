@@ -16,6 +16,7 @@ namespace ghostnet::ops {
 namespace {
 
 using testing::nhwc;
+using testing::random_params;
 using testing::random_values;
 using testing::run_elements;
 
@@ -54,18 +55,6 @@ struct ConvCase {
   int ow() const { return (w + 2 * (kernel / 2) - kernel) / stride + 1; }
   Window window() const { return Window::same(kernel, stride); }
 };
-
-// Random weights in PyTorch's layout, [out][in / groups][kernel][kernel].
-ConvParams random_params(int out, int in, int kernel, int groups, unsigned seed) {
-  ConvParams p;
-  p.out = out;
-  p.in = in;
-  p.kernel = kernel;
-  p.groups = groups;
-  p.weight = random_values(std::size_t(out) * (in / groups) * kernel * kernel, seed);
-  p.bias = random_values(std::size_t(out), seed + 1);
-  return p;
-}
 
 // The textbook convolution over NHWC with "same" padding.
 std::vector<float> reference_conv(const std::vector<float>& x, const ConvParams& p, const ConvCase& g, Act act) {

@@ -30,10 +30,13 @@ public final class GhostNet extends NativeResource {
 
   /** Options for {@link #load}; immutable, with {@code with*} methods that return a copy. */
   public record Options(Precision precision, boolean allowTf32, float[] mean, float[] std, long maxTensorBytes,
-      long maxCheckpointBytes) {
-    /** FP32, no TF32, ImageNet mean and std, the library's default checkpoint limits (1 GiB, 4 GiB). */
+      long maxCheckpointBytes, int threads) {
+    /**
+     * FP32, no TF32, ImageNet mean and std, the library's default checkpoint limits (1 GiB, 4 GiB),
+     * and on the host as many threads as the JVM may use cores.
+     */
     public static final Options DEFAULT = new Options(Precision.FP32, false, new float[] {0.485f, 0.456f, 0.406f},
-        new float[] {0.229f, 0.224f, 0.225f}, 0, 0);
+        new float[] {0.229f, 0.224f, 0.225f}, 0, 0, Runtime.getRuntime().availableProcessors());
 
     public Options {
       if (precision == null) {
@@ -46,32 +49,44 @@ public final class GhostNet extends NativeResource {
         throw new InvalidArgumentException("checkpoint limits must not be negative, found " + maxTensorBytes + " and "
             + maxCheckpointBytes);
       }
+      if (threads < 1) {
+        throw new InvalidArgumentException("threads must be at least 1, found " + threads);
+      }
       mean = mean.clone();
       std = std.clone();
     }
 
     public Options withPrecision(Precision p) {
-      return new Options(p, allowTf32, mean, std, maxTensorBytes, maxCheckpointBytes);
+      return new Options(p, allowTf32, mean, std, maxTensorBytes, maxCheckpointBytes, threads);
     }
 
     /** TF32 tensor-core math for FP32 convolutions on GPUs: faster, about 1e-3 relative error. */
     public Options withAllowTf32(boolean allow) {
-      return new Options(precision, allow, mean, std, maxTensorBytes, maxCheckpointBytes);
+      return new Options(precision, allow, mean, std, maxTensorBytes, maxCheckpointBytes, threads);
     }
 
     /** How uint8 image input is normalised on the device: (x / 255 - mean) / std. */
     public Options withNormalization(float[] newMean, float[] newStd) {
-      return new Options(precision, allowTf32, newMean, newStd, maxTensorBytes, maxCheckpointBytes);
+      return new Options(precision, allowTf32, newMean, newStd, maxTensorBytes, maxCheckpointBytes, threads);
     }
 
     /** The largest tensor a checkpoint may ask to allocate, in bytes (0: the default, 1 GiB). */
     public Options withMaxTensorBytes(long bytes) {
-      return new Options(precision, allowTf32, mean, std, bytes, maxCheckpointBytes);
+      return new Options(precision, allowTf32, mean, std, bytes, maxCheckpointBytes, threads);
+    }
+
+    /**
+     * The threads one forward pass on the host may use, the caller's included (default: the cores
+     * the JVM may use; at most the cores the process may run on). Models and contexts share one
+     * pool of threads, so contexts running at once never use more threads than there are cores.
+     */
+    public Options withThreads(int count) {
+      return new Options(precision, allowTf32, mean, std, maxTensorBytes, maxCheckpointBytes, count);
     }
 
     /** The most a checkpoint's tensors may ask to allocate in all, in bytes (0: the default, 4 GiB). */
     public Options withMaxCheckpointBytes(long bytes) {
-      return new Options(precision, allowTf32, mean, std, maxTensorBytes, bytes);
+      return new Options(precision, allowTf32, mean, std, maxTensorBytes, bytes, threads);
     }
   }
 
@@ -89,7 +104,7 @@ public final class GhostNet extends NativeResource {
     long[] out = new long[1];
     Status.check(NativeApi.gn_model_load(weights.toString(), device.kind().code(), device.index(),
         options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(),
-        options.maxTensorBytes(), options.maxCheckpointBytes(), out));
+        options.maxTensorBytes(), options.maxCheckpointBytes(), options.threads(), out));
     return new GhostNet(out[0], device, options.precision());
   }
 
@@ -103,7 +118,8 @@ public final class GhostNet extends NativeResource {
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
     Status.check(NativeApi.gn_model_random(width, numClasses, seed, device.kind().code(), device.index(),
-        options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(), out));
+        options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(), options.threads(),
+        out));
     return new GhostNet(out[0], device, options.precision());
   }
 

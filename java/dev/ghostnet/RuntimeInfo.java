@@ -10,8 +10,9 @@ import java.util.List;
 import org.bytedeco.javacpp.Loader;
 
 /**
- * What this build of ghostnet and this machine offer: versions, host cores, GPUs, the libraries a
- * GPU needs, and when no GPU is usable, exactly why.
+ * What this build of ghostnet and this machine offer: versions, host cores and the instruction set
+ * the host kernels use on them ({@code hostIsa}: "AVX-512", "AVX2+FMA" or "x86-64 baseline
+ * (SSE2)"), GPUs, the libraries a GPU needs, and when no GPU is usable, exactly why.
  */
 public record RuntimeInfo(
     String libraryVersion,
@@ -19,6 +20,7 @@ public record RuntimeInfo(
     int cudaCompiledVersion,
     int cudaDriverVersion,
     int hostCores,
+    String hostIsa,
     List<Gpu> gpus,
     List<GpuLibrary> gpuLibraries,
     String gpuUnavailableReason) {
@@ -53,8 +55,8 @@ public record RuntimeInfo(
           NativeApi.gn_gpu_library_path(i), NativeApi.gn_gpu_library_notes(i), NativeApi.gn_gpu_library_problem(i)));
     }
     return new RuntimeInfo(NativeApi.gn_version(), loadedJavacppVersion(), NativeApi.gn_cuda_compiled_version(),
-        NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), List.copyOf(gpus), List.copyOf(libraries),
-        reason);
+        NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), NativeApi.gn_host_isa(), List.copyOf(gpus),
+        List.copyOf(libraries), reason);
   }
 
   /** Whether a GPU can run ghostnet (a device, a driver and cuDNN). */

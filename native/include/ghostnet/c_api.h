@@ -54,7 +54,10 @@ GHOSTNET_API const char* gn_last_error(void);
 
 /* --- the runtime --------------------------------------------------------------------- */
 GHOSTNET_API const char* gn_version(void);
+/* The cores this process may run on, and the instruction set the host kernels use on this
+ * CPU ("AVX-512", "AVX2+FMA" or "x86-64 baseline (SSE2)"). */
 GHOSTNET_API int32_t gn_host_cores(void);
+GHOSTNET_API const char* gn_host_isa(void);
 /* CUDA runtime version compiled against (e.g. 13000), 0 for a host-only build. */
 GHOSTNET_API int32_t gn_cuda_compiled_version(void);
 GHOSTNET_API int32_t gn_cuda_driver_version(void);
@@ -115,15 +118,16 @@ GHOSTNET_API int32_t gn_tensor_copy(const gn_tensor* src, gn_tensor* dst, const 
 /* Loads a checkpoint (safetensors, or a PyTorch zip or legacy file) onto a device.
  * mean and std (3 floats each, or NULL for ImageNet's) normalise uint8 input;
  * max_tensor_bytes and max_total_bytes (0 for the defaults: 1 GiB and 4 GiB) bound what one
- * checkpoint tensor, and all of them, may allocate. */
+ * checkpoint tensor, and all of them, may allocate; threads (0: every core) bounds the host
+ * threads one forward pass uses. */
 GHOSTNET_API int32_t gn_model_load(const char* path, int32_t device_kind, int32_t device_index, int32_t precision,
                                    int32_t allow_tf32, const float* mean, const float* std, int64_t max_tensor_bytes,
-                                   int64_t max_total_bytes, gn_model** out);
+                                   int64_t max_total_bytes, int32_t threads, gn_model** out);
 /* A GhostNet with random weights (deterministic in seed) at a width multiplier and class
  * count, for benchmarks and demos; the options are as for gn_model_load. */
 GHOSTNET_API int32_t gn_model_random(double width, int32_t num_classes, uint32_t seed, int32_t device_kind,
                                      int32_t device_index, int32_t precision, int32_t allow_tf32, const float* mean,
-                                     const float* std, gn_model** out);
+                                     const float* std, int32_t threads, gn_model** out);
 GHOSTNET_API int32_t gn_model_num_classes(const gn_model* model);
 /* A description of the model, valid until the model is destroyed. */
 GHOSTNET_API const char* gn_model_describe(const gn_model* model);

@@ -48,7 +48,7 @@ struct GpuLibrary {
 // with where they were looked for).
 struct RuntimeReport {
   std::string library_version;
-  int host_cores = 0;
+  int host_cores = 0;  // the cores this process may run on (its CPU affinity)
   bool built_with_cuda = false;
   int cuda_compiled_version = 0;  // e.g. 13000 for 13.0; 0 in a host-only build
   int cuda_driver_version = 0;    // 0 when there is no driver
@@ -58,6 +58,9 @@ struct RuntimeReport {
 };
 
 GHOSTNET_API RuntimeReport runtime_report();
+
+// The cores this process may run on: its CPU affinity, which containers and taskset narrow.
+GHOSTNET_API int available_host_cores();
 
 // Throws Error(DeviceUnavailable) saying why when `device` cannot run ghostnet.
 GHOSTNET_API void require_device(const Device& device);

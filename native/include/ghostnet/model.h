@@ -31,6 +31,10 @@ struct ModelOptions {
   std::array<float, 3> mean = {0.485f, 0.456f, 0.406f};
   std::array<float, 3> std = {0.229f, 0.224f, 0.225f};
   CheckpointLimits limits;
+  // The threads a forward pass on the host may use, the caller's included; 0: every core
+  // the process may run on. Contexts share one pool of threads, so several contexts
+  // running at once never use more threads than there are cores.
+  int threads = 0;
 };
 
 // Weights for upstream's GhostNet (huawei-noah's ghostnet_pytorch) at a width multiplier and class count, random but

@@ -9,6 +9,7 @@
 #include "api/handles.h"
 #include "core/gpu_runtime.h"
 #include "core/verbose.h"
+#include "host/isa.h"
 #include "ghostnet/device.h"
 #include "ghostnet/error.h"
 
@@ -78,7 +79,8 @@ extern "C" {
 
 const char* gn_last_error(void) { return t_last_error.c_str(); }
 const char* gn_version(void) { return GHOSTNET_VERSION; }
-int32_t gn_host_cores(void) { return runtime_report().host_cores; }
+int32_t gn_host_cores(void) { return available_host_cores(); }
+const char* gn_host_isa(void) { return host::isa_name(host::host_isa()); }
 int32_t gn_cuda_compiled_version(void) { return gpu::compiled_version(); }
 int32_t gn_cuda_driver_version(void) { return gpu::driver_version(); }
 

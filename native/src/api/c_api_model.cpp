@@ -22,10 +22,12 @@ Precision precision_from(int32_t precision) {
   return Precision(precision);
 }
 
-ModelOptions options_from(int32_t precision, int32_t allow_tf32, const float* mean, const float* std) {
+ModelOptions options_from(int32_t precision, int32_t allow_tf32, const float* mean, const float* std,
+                          int32_t threads) {
   ModelOptions options;
   options.precision = precision_from(precision);
   options.allow_tf32 = allow_tf32 != 0;
+  options.threads = threads;
   if (mean != nullptr) std::memcpy(options.mean.data(), mean, sizeof(float) * 3);
   if (std != nullptr) std::memcpy(options.std.data(), std, sizeof(float) * 3);
   return options;
@@ -42,10 +44,10 @@ extern "C" {
 
 int32_t gn_model_load(const char* path, int32_t device_kind, int32_t device_index, int32_t precision,
                       int32_t allow_tf32, const float* mean, const float* std, int64_t max_tensor_bytes,
-                      int64_t max_total_bytes, gn_model** out) {
+                      int64_t max_total_bytes, int32_t threads, gn_model** out) {
   return guarded([&] {
     require_out(out);
-    ModelOptions options = options_from(precision, allow_tf32, mean, std);
+    ModelOptions options = options_from(precision, allow_tf32, mean, std, threads);
     if (max_tensor_bytes < 0 || max_total_bytes < 0) {
       fail(ErrorCode::InvalidArgument, "checkpoint memory limits must not be negative");
     }
@@ -56,13 +58,14 @@ int32_t gn_model_load(const char* path, int32_t device_kind, int32_t device_inde
 }
 
 int32_t gn_model_random(double width, int32_t num_classes, uint32_t seed, int32_t device_kind, int32_t device_index,
-                        int32_t precision, int32_t allow_tf32, const float* mean, const float* std, gn_model** out) {
+                        int32_t precision, int32_t allow_tf32, const float* mean, const float* std, int32_t threads,
+                        gn_model** out) {
   return guarded([&] {
     require_out(out);
     const Device device = device_from(device_kind, device_index);
     const std::string source = "random GhostNet " + std::to_string(width) + "x";
     *out = wrap(Model::from_state_dict(random_ghostnet_weights(width, num_classes, seed), source, device,
-                                       options_from(precision, allow_tf32, mean, std)));
+                                       options_from(precision, allow_tf32, mean, std, threads)));
   });
 }
 

@@ -1,5 +1,8 @@
 #include "ghostnet/device.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <thread>
 
 #include "core/gpu_runtime.h"
@@ -11,13 +14,19 @@ std::string Device::to_string() const {
   return kind == DeviceKind::Host ? "cpu" : "cuda:" + std::to_string(index);
 }
 
+int available_host_cores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return int(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 RuntimeReport runtime_report() {
   RuntimeReport report;
   report.library_version = GHOSTNET_VERSION;
 #if defined(GHOSTNET_WITH_CUDA)
   report.built_with_cuda = true;
 #endif
-  report.host_cores = int(std::thread::hardware_concurrency());
+  report.host_cores = available_host_cores();
   report.cuda_compiled_version = gpu::compiled_version();
   report.cuda_driver_version = gpu::driver_version();
   report.gpu_unavailable_reason = gpu::unavailable_reason();

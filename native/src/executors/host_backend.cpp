@@ -1,106 +1,59 @@
-// The host executor: op functors in parallel loops over pixels, 1x1 convolutions as GEMM,
-// FP32 on all cores.
+// The host executor: FP32 on the CPU's cores (the GEMM in BF16 where asked and the CPU has
+// AVX512_BF16), each op on its fast path where it has one (ops/*_host.h,
+// ops/pointwise_conv_gemm.h), else its functor in parallel loops.
+//
+// A batch is split across the threads one of two ways. At least one image per thread: each
+// thread takes an equal share of the images and runs every op on kImagesPerPass of them
+// before the next, single-threaded, in a workspace of its own, which keeps the images'
+// activations in the core's caches and costs no synchronisation between ops; the images left
+// over run as below. Fewer images: each op is split across the threads.
+// Each output element's arithmetic is the same either way, so an image's logits do not
+// depend on the batch it came in or on the number of threads. Forward passes running at
+// once share the cores (host::CoreLease).
+#include <algorithm>
 #include <cstring>
 #include <memory>
+#include <vector>
 
+#include "executors/host_ops.h"
 #include "executors/plan_cache.h"
 #include "executors/walk.h"
-#include "host/isa.h"
 #include "host/thread_pool.h"
-#include "ops/pointwise_conv_gemm.h"
 #include "runtime/backend.h"
 
 namespace ghostnet {
 namespace {
 
-using executors::OpWeights;
+using executors::HostOps;
+using executors::HostOpWeights;
+using executors::HostWeights;
 
-// Runs a functor over pixels [begin, end), channels innermost (in spans of kSpan where the
-// functor offers them) so the compiler vectorises along them.
-constexpr int kSpan = 32;
+// How many images a thread computes together when a batch is split across threads: enough
+// that each weight read from memory serves several images, few enough that their
+// activations stay in the core's caches.
+constexpr int64_t kImagesPerPass = 2;
 
-template <typename F>
-inline __attribute__((always_inline)) void run_pixels_body(const F& f, int64_t begin, int64_t end) {
-  const int channels = f.out.shape.stored_channels;
-  for (int64_t p = begin; p < end; ++p) {
-    if constexpr (ops::has_spans<F>::value) {
-      // Whole spans pass a constant count, so once inlined their loops have fixed trip counts
-      // and the accumulators stay in registers; the remainder takes the general path.
-      int c = 0;
-      for (; c + kSpan <= channels; c += kSpan) f.template span<kSpan>(p, c, kSpan);
-      if (c < channels) f.template span<kSpan>(p, c, channels - c);
-    } else {
-      GN_CHANNEL_LOOP
-      for (int c = 0; c < channels; ++c) f(p, c);
-    }
-  }
-}
-
-template <typename F>
-GN_TARGET_AVX2 void run_pixels_avx2(const F& f, int64_t begin, int64_t end) {
-  run_pixels_body(f, begin, end);
-}
-
-template <typename F>
-void run_pixels_baseline(const F& f, int64_t begin, int64_t end) {
-  run_pixels_body(f, begin, end);
-}
-
-template <typename F>
-void run_pixels(const F& f, int64_t begin, int64_t end) {
-  if (host::host_isa() == host::Isa::Avx2) {
-    run_pixels_avx2(f, begin, end);
-  } else {
-    run_pixels_baseline(f, begin, end);
-  }
-}
-
-// Runs a functor over all its elements, chunks of pixels to the pool.
-template <typename F>
-void run_on_host(const F& f) {
-  const int64_t per_chunk = std::max<int64_t>(1, 16384 / std::max(f.out.shape.stored_channels, 1));
-  host::parallel_for(f.out.shape.pixels(), per_chunk, [&f](int64_t begin, int64_t end) { run_pixels(f, begin, end); });
-}
-
-struct HostOpWeights {
-  std::vector<float> weight;     // as the op's functor reads them
-  std::vector<float> bias;
-  ops::PackedPointwise packed;  // the GEMM's, for pointwise convolutions
+// A plan with the memory of its values and the scratch memory its ops need.
+struct HostWorkspace {
+  executors::Workspace values;
+  Tensor scratch;
 };
 
-// How the host lays out each op kind's weights: as its functor reads them, or, where an
-// overload names the op kind's definition, as its fast path does.
-struct HostWeights {
-  template <typename Kind>
-  HostOpWeights operator()(Kind, const ops::ConvParams& params) const {
-    return {Kind::functor_weights(params), params.bias, {}};
-  }
-  HostOpWeights operator()(ops::PointwiseConvOp, const ops::ConvParams& params) const {
-    return {{}, {}, ops::pack_for_gemm(params)};
-  }
+// A thread's share of a split batch: its images, kImagesPerPass at a time in `pass`, the
+// last few in `last`, which uses the same memory.
+struct Runner {
+  HostWorkspace pass;
+  HostWorkspace last;
 };
 
-// How the host runs each op kind: its functor in parallel loops, or, where an overload
-// names the op kind's definition, its fast path.
-class HostOps {
- public:
-  explicit HostOps(const std::vector<HostOpWeights>& weights) : weights_(weights) {}
-
-  OpWeights weights(int params) const {
-    const HostOpWeights& w = weights_[std::size_t(params)];
-    return {w.weight.data(), w.bias.data()};
-  }
-
-  template <typename Kind>
-  void run(Kind, const graph::Op&, const ops::Operands<float>& o) const {
-    Kind::run(o, [](const auto& functor) { run_on_host(functor); });
-  }
-  void run(ops::PointwiseConvOp, const graph::Op& op, const ops::Operands<float>& o) const {
-    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output);
-  }
-
- private:
-  const std::vector<HostOpWeights>& weights_;
+// What the forward passes of one input shape need. The batch's first runners.size() *
+// per_runner images are split across threads; the rest (fewer than the threads, or the
+// whole batch) run a layer at a time on all of them.
+struct HostPlan {
+  int64_t per_runner = 0;
+  int64_t per_pass = 0;
+  std::vector<Runner> runners;
+  HostWorkspace rest;
 };
 
 class HostBackend;
@@ -114,11 +67,11 @@ class HostExecutor final : public Executor {
   ValueReadout read_value(const Tensor& input, int value) override;
 
  private:
-  const executors::Workspace& plan_for(const Tensor& input);
-
   const HostBackend& backend_;
   Stream stream_;
-  executors::PlanCache<executors::Workspace> plans_;
+  executors::PlanCache<HostPlan> plans_;
+  // For run_ops: the whole batch a layer at a time, so that every value can be read back.
+  executors::PlanCache<HostWorkspace> op_plans_;
 };
 
 class HostBackend final : public Backend {
@@ -126,7 +79,8 @@ class HostBackend final : public Backend {
   HostBackend(std::shared_ptr<const graph::Graph> graph, const ModelOptions& options)
       : graph_(std::move(graph)),
         options_(options),
-        weights_(executors::prepare_weights<HostOpWeights>(*graph_, HostWeights{})) {}
+        threads_(options.threads > 0 ? std::min(options.threads, host::available_cores()) : host::available_cores()),
+        weights_(executors::prepare_weights<HostOpWeights>(*graph_, HostWeights{options.precision == Precision::BF16})) {}
 
   std::unique_ptr<Executor> create_executor(const Stream* stream) const override {
     if (stream != nullptr && stream->device().is_cuda()) {
@@ -136,41 +90,111 @@ class HostBackend final : public Backend {
     return std::make_unique<HostExecutor>(*this, Stream::create(Device::host()));
   }
 
-  executors::Workspace prepare(const executors::PlanKey& key) const {
-    return executors::Workspace::make(*graph_, key, Device::host(), sizeof(float));
+  HostPlan prepare(const executors::PlanKey& key) const {
+    // Making the whole batch's plan first refuses a batch too large for the kernels.
+    graph::make_plan(*graph_, key.batch, key.height, key.width, sizeof(float));
+    HostPlan plan;
+    // A batch of at least one image per thread is split (with one thread, a batch larger than
+    // one pass is too, into passes); fewer images run a layer at a time on every thread.
+    const bool split = key.batch >= threads_ && (threads_ > 1 || key.batch > kImagesPerPass);
+    const int64_t runners = split ? threads_ : 0;
+    if (split) {
+      plan.per_runner = key.batch / runners;
+      plan.per_pass = std::min(kImagesPerPass, plan.per_runner);
+      for (int64_t t = 0; t < runners; ++t) {
+        Runner runner{make_workspace(key, plan.per_pass), {}};
+        if (const int64_t last = plan.per_runner % plan.per_pass; last > 0) {
+          runner.last.values = executors::Workspace::within(runner.pass.values, *graph_, batch_of(key, last),
+                                                            sizeof(float));
+          const Tensor& scratch = runner.pass.scratch;
+          runner.last.scratch = Tensor::borrow(scratch.data(), scratch.device(), scratch.dtype(), scratch.shape(),
+                                               scratch.layout());
+        }
+        plan.runners.push_back(std::move(runner));
+      }
+    }
+    const int64_t rest = key.batch - runners * plan.per_runner;
+    if (rest > 0) plan.rest = make_workspace(key, rest);
+    return plan;
   }
 
-  void run(const executors::Workspace& workspace, const Tensor& input, Tensor& output, graph::OpRange range) const {
-    HostOps ops(weights_);
-    executors::walk<float>(*graph_, workspace, range, executors::io_of(input, output, options_), ops);
+  HostWorkspace prepare_whole(const executors::PlanKey& key) const { return make_workspace(key, key.batch); }
+
+  void run_ops(const HostWorkspace& workspace, const Tensor& input, Tensor& output, graph::OpRange ops) const {
+    const host::CoreLease lease(threads_);
+    HostOps host_ops(weights_, lease.cores(), workspace.scratch.data());
+    executors::walk<float>(*graph_, workspace.values, ops, executors::io_of(input, output, options_), host_ops);
   }
 
-  std::size_t op_count() const { return graph_->ops.size(); }
+  void run(const HostPlan& plan, const Tensor& input, Tensor& output) const {
+    // While other contexts' forward passes hold cores, this one runs on fewer threads: the
+    // same work, split the same way, and the same bits.
+    const host::CoreLease lease(threads_);
+    const ops::Io io = executors::io_of(input, output, options_);
+    const int64_t image_bytes = int64_t(input.bytes()) / input.shape()[0];
+    const int classes = graph_->classes();
+    // The images [first, first + count) of the batch.
+    auto images = [&](int64_t first) {
+      ops::Io part = io;
+      part.input = static_cast<const char*>(io.input) + first * image_bytes;
+      part.output = io.output + first * classes;
+      return part;
+    };
+    const int64_t runners = int64_t(plan.runners.size());
+    host::parallel_for(runners, 1, lease.cores(), [&](int64_t begin, int64_t end) {
+      for (int64_t t = begin; t < end; ++t) {
+        const Runner& runner = plan.runners[std::size_t(t)];
+        for (int64_t done = 0; done < plan.per_runner; done += plan.per_pass) {
+          const bool whole = plan.per_runner - done >= plan.per_pass;
+          walk(whole ? runner.pass : runner.last, images(t * plan.per_runner + done), 1);
+        }
+      }
+    });
+    if (plan.rest.values.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), lease.cores());
+  }
 
  private:
+  HostWorkspace make_workspace(const executors::PlanKey& key, int64_t batch) const {
+    HostWorkspace w{executors::Workspace::make(*graph_, batch_of(key, batch), Device::host(), sizeof(float)), {}};
+    const std::size_t scratch = executors::host_scratch_bytes(*graph_, w.values.plan, weights_);
+    w.scratch = Tensor::allocate(Device::host(), DType::U8, {int64_t(std::max<std::size_t>(scratch, 1))},
+                                 Layout::RowMajor);
+    return w;
+  }
+
+  static executors::PlanKey batch_of(executors::PlanKey key, int64_t batch) {
+    key.batch = batch;
+    return key;
+  }
+
+  void walk(const HostWorkspace& workspace, const ops::Io& io, int threads) const {
+    HostOps ops(weights_, threads, workspace.scratch.data());
+    executors::walk<float>(*graph_, workspace.values, {0, graph_->ops.size()}, io, ops);
+  }
+
   std::shared_ptr<const graph::Graph> graph_;
   ModelOptions options_;
+  int threads_;
   std::vector<HostOpWeights> weights_;  // indexed by params id
 };
 
-const executors::Workspace& HostExecutor::plan_for(const Tensor& input) {
-  const executors::PlanKey key = executors::PlanKey::of(input);
-  return plans_.get(key, [&] { return backend_.prepare(key); });
-}
-
 void HostExecutor::enqueue(const Tensor& input, Tensor& output) {
-  backend_.run(plan_for(input), input, output, {0, backend_.op_count()});
+  const executors::PlanKey key = executors::PlanKey::of(input);
+  const HostPlan& plan = plans_.get(key, [&] { return backend_.prepare(key); });
+  backend_.run(plan, input, output);
 }
 
 void HostExecutor::run_ops(const Tensor& input, Tensor& output, graph::OpRange ops) {
-  backend_.run(plan_for(input), input, output, ops);
+  const executors::PlanKey key = executors::PlanKey::of(input);
+  backend_.run_ops(op_plans_.get(key, [&] { return backend_.prepare_whole(key); }), input, output, ops);
 }
 
 ValueReadout HostExecutor::read_value(const Tensor& input, int value) {
-  const executors::Workspace& workspace = plans_.existing(executors::PlanKey::of(input));
-  return executors::read_planned_value<float>(workspace, value, [](void* to, const void* from, std::size_t bytes) {
-    std::memcpy(to, from, bytes);
-  });
+  const HostWorkspace& workspace = op_plans_.existing(executors::PlanKey::of(input));
+  return executors::read_planned_value<float>(workspace.values, value,
+                                              [](void* to, const void* from, std::size_t bytes) {
+                                                std::memcpy(to, from, bytes);
+                                              });
 }
 
 }  // namespace

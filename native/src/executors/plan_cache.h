@@ -43,6 +43,15 @@ struct Workspace {
     w.memory = Tensor::allocate(device, DType::U8, {int64_t(w.plan.workspace_bytes)}, Layout::RowMajor);
     return w;
   }
+  // A plan for `key` in memory that `owner` holds, which is large enough: a smaller batch
+  // of the same images, say.
+  static Workspace within(const Workspace& owner, const graph::Graph& graph, const PlanKey& key,
+                          std::size_t element_size) {
+    Workspace w{graph::make_plan(graph, key.batch, key.height, key.width, element_size), Tensor()};
+    w.memory = Tensor::borrow(owner.data(), owner.memory.device(), DType::U8, {int64_t(w.plan.workspace_bytes)},
+                              Layout::RowMajor);
+    return w;
+  }
   char* data() const { return static_cast<char*>(memory.data()); }
 };
 

@@ -2,14 +2,34 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#include "ghostnet/device.h"
+
 namespace ghostnet::host {
 namespace {
+
+// How long an idle thread spins before it sleeps: longer than the gaps between the
+// parallel_for calls of one forward pass, short enough to cost little CPU when idle.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+void pause_cpu() { __builtin_ia32_pause(); }
+
+// Spins until ready() or kSpin has passed; returns ready().
+template <typename Ready>
+bool spin_until(const Ready& ready) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (ready()) return true;
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return ready();
+    pause_cpu();
+  }
+}
 
 // One parallel_for call. It lives on the caller's stack: the caller leaves only once every
 // worker that took part has let go of it, so no call allocates.
@@ -18,6 +38,7 @@ struct Job {
   int64_t count = 0;
   int64_t chunk = 1;
   int64_t chunks = 0;
+  int helpers = 0;  // how many workers may join the caller
   std::atomic<int64_t> next{0};
   std::atomic<int64_t> done{0};
   int workers = 0;  // workers inside work(), guarded by the pool's mutex
@@ -41,38 +62,40 @@ struct Job {
     }
   }
 
-  bool has_chunks_left() const { return next.load() < chunks; }
+  bool open() const { return next.load() < chunks && workers < helpers; }
+  bool complete() const { return done.load() == chunks; }
 };
 
 class Pool {
  public:
-  Pool() {
-    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  Pool() : cores_(available_host_cores()) {
     jobs_.reserve(64);  // concurrent callers; pushing and erasing then reuses this capacity
-    for (unsigned i = 1; i < cores; ++i) workers_.emplace_back([this] { loop(); });
+    for (int i = 1; i < cores_; ++i) workers_.emplace_back([this] { loop(); });
   }
 
   ~Pool() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
+      ++listed_;
     }
     wake_.notify_all();
     for (auto& t : workers_) t.join();
   }
 
-  int threads() const { return int(workers_.size()) + 1; }
+  int cores() const { return cores_; }
 
   void run(Job& job) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       jobs_.push_back(&job);
+      ++listed_;
+      if (sleeping_ > 0) wake_.notify_all();
     }
-    wake_.notify_all();
     job.work();
-    {
+    if (!spin_until([&] { return job.complete(); })) {
       std::unique_lock<std::mutex> lock(job.mutex);
-      job.finished.wait(lock, [&] { return job.done.load() == job.chunks; });
+      job.finished.wait(lock, [&] { return job.complete(); });
     }
     // Unlisted, no worker can take the job any more; wait for those still inside it.
     std::unique_lock<std::mutex> lock(mutex_);
@@ -82,11 +105,22 @@ class Pool {
 
  private:
   void loop() {
+    uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mutex_);
-    while (true) {
-      Job* job = nullptr;
-      wake_.wait(lock, [&] { return stopping_ || (job = first_open_job()) != nullptr; });
-      if (stopping_) return;
+    while (!stopping_) {
+      Job* job = first_open_job();
+      if (job == nullptr) {
+        seen = listed_.load();
+        lock.unlock();
+        const bool listed = spin_until([&] { return listed_.load() != seen; });
+        lock.lock();
+        if (!listed) {
+          ++sleeping_;
+          wake_.wait(lock, [&] { return listed_.load() != seen; });
+          --sleeping_;
+        }
+        continue;
+      }
       ++job->workers;
       lock.unlock();
       job->work();
@@ -97,13 +131,16 @@ class Pool {
 
   Job* first_open_job() const {
     for (Job* job : jobs_) {
-      if (job->has_chunks_left()) return job;
+      if (job->open()) return job;
     }
     return nullptr;
   }
 
+  const int cores_;
   std::vector<std::thread> workers_;
   std::vector<Job*> jobs_;
+  std::atomic<uint64_t> listed_{0};  // bumped whenever a job is listed (and on stopping)
+  int sleeping_ = 0;
   std::mutex mutex_;
   std::condition_variable wake_;  // a job was listed, or the pool is stopping
   std::condition_variable left_;  // a worker let go of a job
@@ -115,14 +152,43 @@ Pool& pool() {
   return instance;
 }
 
+// The cores no forward pass holds.
+struct Leases {
+  std::mutex mutex;
+  std::condition_variable returned;
+  int free = available_host_cores();
+};
+
+Leases& leases() {
+  static Leases instance;
+  return instance;
+}
+
 }  // namespace
 
-int worker_count() { return pool().threads(); }
+int available_cores() { return pool().cores(); }
 
-void parallel_for(int64_t count, int64_t grain, RangeBody body) {
+CoreLease::CoreLease(int wanted) {
+  Leases& l = leases();
+  std::unique_lock<std::mutex> lock(l.mutex);
+  l.returned.wait(lock, [&] { return l.free > 0; });
+  cores_ = std::max(1, std::min(wanted, l.free));
+  l.free -= cores_;
+}
+
+CoreLease::~CoreLease() {
+  Leases& l = leases();
+  {
+    std::lock_guard<std::mutex> lock(l.mutex);
+    l.free += cores_;
+  }
+  l.returned.notify_all();
+}
+
+void parallel_for(int64_t count, int64_t grain, int threads, RangeBody body) {
   if (count <= 0) return;
   grain = std::max<int64_t>(grain, 1);
-  const int64_t threads = pool().threads();
+  threads = std::max(1, std::min(threads, pool().cores()));
   // A few chunks per thread balance uneven chunks without costing much scheduling.
   const int64_t chunk = std::max(grain, (count + 4 * threads - 1) / (4 * threads));
   if (threads == 1 || chunk >= count) {
@@ -134,6 +200,7 @@ void parallel_for(int64_t count, int64_t grain, RangeBody body) {
   job.count = count;
   job.chunk = chunk;
   job.chunks = (count + chunk - 1) / chunk;
+  job.helpers = threads - 1;
   pool().run(job);
   if (job.error) std::rethrow_exception(job.error);
 }

@@ -18,6 +18,7 @@ struct ChannelScale {
 };
 
 struct ChannelScaleOp : OpDefaults {
+  static constexpr const char* kName = "channel_scale";
   template <typename T, typename Launch>
   static void run(const Operands<T>& o, Launch&& launch) {
     launch(ChannelScale<T>{o.output, o.gates});

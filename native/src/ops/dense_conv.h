@@ -48,6 +48,7 @@ struct DenseConv {
 };
 
 struct DenseConvOp : OpDefaults {
+  static constexpr const char* kName = "dense_conv";
   static Size output_size(const Window& window, Size in) { return window.output_size(in); }
   static std::vector<float> functor_weights(const ConvParams& params) { return channels_last_weights(params); }
 

@@ -56,6 +56,7 @@ struct DepthwiseConv {
 };
 
 struct DepthwiseConvOp : OpDefaults {
+  static constexpr const char* kName = "depthwise_conv";
   static Size output_size(const Window& window, Size in) { return window.output_size(in); }
   static std::vector<float> functor_weights(const ConvParams& params) { return channels_last_weights(params); }
 

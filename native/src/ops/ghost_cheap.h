@@ -64,6 +64,7 @@ struct GhostCheap {
 };
 
 struct GhostCheapOp : OpDefaults {
+  static constexpr const char* kName = "ghost_cheap";
   // The cheap half convolves the primary half, whatever the module's output width.
   static WeightChannels padded_weights(int, int stored_in) { return {stored_in, stored_in}; }
   static std::vector<float> functor_weights(const ConvParams& params) { return channels_last_weights(params); }

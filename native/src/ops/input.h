@@ -29,6 +29,7 @@ struct InputLayout {
 };
 
 struct InputOp : OpDefaults {
+  static constexpr const char* kName = "input";
   // The caller's channels stay as they are: the stem reads them as given.
   static int stored_channels(int channels, int) { return channels; }
 

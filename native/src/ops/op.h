@@ -2,6 +2,7 @@
 // it. Each op kind is one definition beside its functor (ops/depthwise_conv.h, say):
 //
 //   struct DepthwiseConvOp : OpDefaults {
+//     static constexpr const char* kName = "depthwise_conv";        // for reports
 //     static Size output_size(const Window&, Size input);            // the shape rule
 //     static std::vector<float> functor_weights(const ConvParams&);  // the weight layout
 //     template <typename T, typename Launch>                         // the binding

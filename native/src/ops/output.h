@@ -16,6 +16,7 @@ struct ToFloat {
 };
 
 struct OutputOp : OpDefaults {
+  static constexpr const char* kName = "output";
   template <typename T, typename Launch>
   static void run(const Operands<T>& o, Launch&& launch) {
     Geometry logits = o.input.shape;

@@ -39,6 +39,7 @@ struct PointwiseConv {
 };
 
 struct PointwiseConvOp : OpDefaults {
+  static constexpr const char* kName = "pointwise_conv";
   static std::vector<float> functor_weights(const ConvParams& params) { return channels_last_weights(params); }
 
   template <typename T, typename Launch>

@@ -2,116 +2,189 @@
 
 #include <algorithm>
 
-#include "host/isa.h"
+#include "ghostnet/dtype.h"
+#include "host/simd.h"
 #include "host/thread_pool.h"
+#include "ops/pointwise_conv_gemm_bf16.h"
 
 namespace ghostnet::ops {
 namespace {
 
-// Eight floats; unaligned and allowed to alias float data. Compiled twice (see run_task
-// below): with AVX2+FMA it is one register, in the baseline build two SSE ones.
-typedef float v8 __attribute__((vector_size(32), aligned(4), may_alias));
+using host::Vec;
 
-constexpr int kRows = 6;             // rows of the micro-tile: 6 x 16 accumulators fill 12 AVX registers
-constexpr int64_t kRowBlock = 96;    // rows per task: their input stays in L2 across panels
+// Rows of a micro-tile: its accumulators (rows x two vectors), a panel's two vectors and a
+// broadcast input fill the registers without spilling: 16 of AVX-512's 32, 16 of AVX2's.
+template <int W>
+constexpr int kTileRows = W == 16 ? 12 : 6;
+constexpr int64_t kRowBlock = 96;  // rows per task at most: their input stays in L2 across panels
 constexpr int kPanelsPerTask = 4;
 
-struct Task {
-  const float* in;
-  int64_t rows;          // rows in this task
-  const PackedPointwise* w;
-  int panel_begin, panel_end;
+// Rows per task: kRowBlock, or fewer (whole tiles of 12) where the GEMM is too small to give
+// every thread a few tasks, as the late layers of one image are.
+int64_t rows_per_task(int64_t pixels, int panel_groups, int threads) {
+  const int64_t wanted_row_blocks = (4 * int64_t(threads) + panel_groups - 1) / panel_groups;
+  const int64_t rows = (pixels + wanted_row_blocks - 1) / wanted_row_blocks;
+  return std::clamp<int64_t>((rows + 11) / 12 * 12, 12, kRowBlock);
+}
+
+struct Tile {
+  const float* in;    // the tile's first row
+  int64_t in_stride;  // floats from one row to the next: the input channels
+  const float* panel; // [k][2 * W]
+  const float* bias;  // [2 * W]
+  int k;
+  float* out;         // the tile's first row, at the panel's first column
+  int64_t out_stride;
+  int columns;        // of the panel's 2 * W that exist
   Act act;
-  float* out;
 };
 
-// One task: its rows times its panels, 6 x 16 at a time.
-inline __attribute__((always_inline)) void run_task_body(const Task& t) {
-  const int k_total = t.w->in_channels;
-  const int n_total = t.w->out_channels;
-  for (int panel = t.panel_begin; panel < t.panel_end; ++panel) {
-    const float* b = t.w->panels.data() + int64_t(panel) * k_total * kPanel;
-    const float* bias = t.w->bias.data() + panel * kPanel;
-    const int columns = std::min(kPanel, n_total - panel * kPanel);
-    for (int64_t row = 0; row < t.rows; row += kRows) {
-      const float* a[kRows];
-      for (int r = 0; r < kRows; ++r) a[r] = t.in + std::min(row + r, t.rows - 1) * k_total;
-      v8 acc[kRows][2];
-      for (int r = 0; r < kRows; ++r) {
-        acc[r][0] = *reinterpret_cast<const v8*>(bias);
-        acc[r][1] = *reinterpret_cast<const v8*>(bias + 8);
-      }
-      for (int k = 0; k < k_total; ++k) {
-        const v8 b0 = *reinterpret_cast<const v8*>(b + k * kPanel);
-        const v8 b1 = *reinterpret_cast<const v8*>(b + k * kPanel + 8);
-        for (int r = 0; r < kRows; ++r) {
-          acc[r][0] += a[r][k] * b0;  // the scalar is broadcast
-          acc[r][1] += a[r][k] * b1;
-        }
-      }
-      const int rows = int(std::min<int64_t>(kRows, t.rows - row));
-      const v8 zero = {};
-      for (int r = 0; r < rows; ++r) {
-        float* c = t.out + (row + r) * n_total + panel * kPanel;
-        v8 lo = acc[r][0], hi = acc[r][1];
-        if (t.act == Act::Relu) {
-          lo = lo > zero ? lo : zero;
-          hi = hi > zero ? hi : zero;
-        }
-        if (columns == kPanel) {
-          *reinterpret_cast<v8*>(c) = lo;
-          *reinterpret_cast<v8*>(c + 8) = hi;
-        } else {
-          for (int j = 0; j < columns; ++j) c[j] = j < 8 ? lo[j] : hi[j - 8];
-        }
+template <int W>
+GN_ALWAYS_INLINE Vec<W> activate(Act act, Vec<W> v) {
+  switch (act) {
+    case Act::Relu: return host::relu<W>(v);
+    case Act::HardSigmoid: return host::hard_sigmoid<W>(v);
+    default: return v;
+  }
+}
+
+// R rows times V vectors (1 or 2) of the panel: out = act(bias + in . panel).
+template <int W, int V, int R>
+GN_ALWAYS_INLINE void tile(const Tile& t) {
+  Vec<W> acc[R][V];
+  for (int r = 0; r < R; ++r) {
+    for (int v = 0; v < V; ++v) acc[r][v] = host::load<W>(t.bias + v * W);
+  }
+  const float* b = t.panel;
+  for (int k = 0; k < t.k; ++k, b += 2 * W) {
+    Vec<W> panel[V];
+    for (int v = 0; v < V; ++v) panel[v] = host::load<W>(b + v * W);
+    for (int r = 0; r < R; ++r) {
+      const float x = t.in[r * t.in_stride + k];  // broadcast
+      for (int v = 0; v < V; ++v) acc[r][v] += x * panel[v];
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    float* c = t.out + r * t.out_stride;
+    for (int v = 0; v < V; ++v) {
+      const Vec<W> y = activate<W>(t.act, acc[r][v]);
+      const int lanes = std::min(W, t.columns - v * W);
+      if (lanes == W) {
+        host::store<W>(c + v * W, y);
+      } else {
+        for (int j = 0; j < lanes; ++j) c[v * W + j] = y[j];
       }
     }
   }
 }
 
-GN_TARGET_AVX2 void run_task_avx2(const Task& t) { run_task_body(t); }
-void run_task_baseline(const Task& t) { run_task_body(t); }
+// A tile of `rows` rows (at most kTileRows<W>), choosing R at compile time.
+template <int W, int V, int R = kTileRows<W>>
+GN_ALWAYS_INLINE void tile_of(const Tile& t, int rows) {
+  if constexpr (R > 1) {
+    if (rows < R) {
+      tile_of<W, V, R - 1>(t, rows);
+      return;
+    }
+  }
+  tile<W, V, R>(t);
+}
 
-// Compiled for AVX2+FMA and for the baseline x86-64, chosen by the CPU.
-void run_task(const Task& t) {
-  if (host::host_isa() == host::Isa::Avx2) {
-    run_task_avx2(t);
-  } else {
-    run_task_baseline(t);
+// Rows [0, rows) of `in` times panels [first, last) of the weights.
+template <int W>
+GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t in_stride, int64_t rows, const PackedPointwise& w,
+                                        int first, int last, Act act, float* out, int64_t out_stride) {
+  for (int p = first; p < last; ++p) {
+    Tile t;
+    t.in_stride = in_stride;
+    t.panel = w.panels.data() + int64_t(p) * w.in_channels * w.panel;
+    t.bias = w.bias.data() + p * w.panel;
+    t.k = w.in_channels;
+    t.out_stride = out_stride;
+    t.columns = std::min(w.panel, w.out_channels - p * w.panel);
+    t.act = act;
+    for (int64_t row = 0; row < rows; row += kTileRows<W>) {
+      t.in = in + row * in_stride;
+      t.out = out + row * out_stride + p * w.panel;
+      const int n = int(std::min<int64_t>(kTileRows<W>, rows - row));
+      // A last panel one vector wide or less computes one vector.
+      if (t.columns <= W) {
+        tile_of<W, 1>(t, n);
+      } else {
+        tile_of<W, 2>(t, n);
+      }
+    }
   }
 }
 
 }  // namespace
 
-PackedPointwise pack_for_gemm(const ConvParams& params) {
+PackedPointwise pack_for_gemm(const ConvParams& params, bool bf16) {
   PackedPointwise packed;
+  packed.isa = host::host_isa();
+  packed.bf16 = bf16;
+  packed.panel = 2 * host::vector_width(bf16 ? host::Isa::Avx512 : packed.isa);
   packed.in_channels = params.in;
   packed.out_channels = params.out;
-  const int panels = (params.out + kPanel - 1) / kPanel;
-  packed.panels.assign(std::size_t(panels) * params.in * kPanel, 0.0f);
-  packed.bias.assign(std::size_t(panels) * kPanel, 0.0f);
+  const int panels = (params.out + packed.panel - 1) / packed.panel;
+  const int k_padded = bf16 ? even_channels(params.in) : params.in;
+  if (bf16) {
+    packed.bf16_panels.assign(std::size_t(panels) * k_padded * packed.panel, 0);
+  } else {
+    packed.panels.assign(std::size_t(panels) * k_padded * packed.panel, 0.0f);
+  }
+  packed.bias.assign(std::size_t(panels) * packed.panel, 0.0f);
   for (int o = 0; o < params.out; ++o) {
+    const std::size_t panel_start = std::size_t(o / packed.panel) * k_padded * packed.panel;
     for (int k = 0; k < params.in; ++k) {
-      packed.panels[(std::size_t(o / kPanel) * params.in + k) * kPanel + o % kPanel] =
-          params.weight[std::size_t(o) * params.in + k];
+      const float weight = params.weight[std::size_t(o) * params.in + k];
+      if (bf16) {
+        packed.bf16_panels[panel_start + (std::size_t(k / 2) * packed.panel + o % packed.panel) * 2 + k % 2] =
+            float_to_bfloat16(weight);
+      } else {
+        packed.panels[panel_start + std::size_t(k) * packed.panel + o % packed.panel] = weight;
+      }
     }
     packed.bias[std::size_t(o)] = params.bias.empty() ? 0.0f : params.bias[std::size_t(o)];
   }
   return packed;
 }
 
-void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act, View<float> out) {
+std::size_t gemm_scratch_bytes(const PackedPointwise& w, int64_t rows) {
+  return w.bf16 ? std::size_t(rows) * even_channels(w.in_channels) * sizeof(uint16_t) : 0;
+}
+
+void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act, View<float> out, int threads,
+                         void* scratch) {
   const int64_t pixels = out.shape.pixels();
-  const int panels = (w.out_channels + kPanel - 1) / kPanel;
+  const int64_t in_stride = in.shape.stored_channels, out_stride = out.shape.stored_channels;
+  const int panels = (w.out_channels + w.panel - 1) / w.panel;
   const int panel_groups = (panels + kPanelsPerTask - 1) / kPanelsPerTask;
-  const int64_t row_blocks = (pixels + kRowBlock - 1) / kRowBlock;
-  host::parallel_for(row_blocks * panel_groups, 1, [&](int64_t begin, int64_t end) {
+  const int64_t row_block = threads > 1 ? rows_per_task(pixels, panel_groups, threads) : kRowBlock;
+  const int64_t row_blocks = (pixels + row_block - 1) / row_block;
+  uint16_t* rounded = static_cast<uint16_t*>(scratch);
+  const int64_t rounded_stride = even_channels(w.in_channels);
+  if (w.bf16) {
+    host::parallel_for(pixels, kRowBlock, threads, [&](int64_t begin, int64_t end) {
+      round_rows_to_bf16(in.data + begin * in_stride, end - begin, in_stride, w.in_channels,
+                         rounded + begin * rounded_stride);
+    });
+  }
+  host::parallel_for(row_blocks * panel_groups, 1, threads, [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t row = task / panel_groups * kRowBlock;
+      const int64_t row = task / panel_groups * row_block, rows = std::min(row_block, pixels - row);
       const int group = int(task % panel_groups);
-      Task t{in.data + row * w.in_channels, std::min(kRowBlock, pixels - row), &w, group * kPanelsPerTask,
-             std::min(panels, (group + 1) * kPanelsPerTask), act, out.data + row * w.out_channels};
-      run_task(t);
+      const int first = group * kPanelsPerTask, last = std::min(panels, (group + 1) * kPanelsPerTask);
+      if (w.bf16) {
+        gemm_bf16_rows(rounded + row * rounded_stride, rows, w, first, last, act, out.data + row * out_stride,
+                       out_stride);
+        continue;
+      }
+      // The weights were packed for w.isa's vector width; run that instruction set's kernel.
+      host::with_isa(w.isa, [&](auto width) GN_INLINED_LAMBDA {
+        rows_times_panels<decltype(width)::value>(in.data + row * in_stride, in_stride, rows, w, first, last, act,
+                                                  out.data + row * out_stride, out_stride);
+      });
     }
   });
 }

@@ -8,6 +8,7 @@
 #include "graph/architecture.h"
 #include "graph/graph.h"
 #include "graph/upstream.h"
+#include "host/isa.h"
 #include "runtime/backend.h"
 
 namespace ghostnet {
@@ -38,16 +39,31 @@ std::string width_name(int head_channels) {
   return name + "x";
 }
 
+// The host computes in FP32, and in BF16 (its GEMM) where the CPU has AVX512_BF16.
+void check_host_precision(Precision precision) {
+  if (precision == Precision::F16) {
+    fail(ErrorCode::InvalidArgument, "fp16 runs on CUDA devices; the host computes in fp32, or bf16 on CPUs with "
+                                     "AVX512_BF16");
+  }
+  if (precision == Precision::BF16 && !host::cpu_has_avx512_bf16()) {
+    fail(ErrorCode::InvalidArgument,
+         std::string("bf16 on the host needs a CPU with AVX512_BF16 (Intel Cooper Lake, Sapphire Rapids or later; "
+                     "AMD Zen 4 or later); the host kernels here use ") +
+             host::isa_name(host::host_isa()) + ": use fp32 on the host, or bf16 on a CUDA device");
+  }
+}
+
 void check_options(Device device, const ModelOptions& options) {
   if (int(options.precision) < 0 || int(options.precision) > int(Precision::BF16)) {
     fail(ErrorCode::InvalidArgument, "unknown precision code " + std::to_string(int(options.precision)));
   }
-  if (!device.is_cuda() && options.precision != Precision::F32) {
-    fail(ErrorCode::InvalidArgument, std::string("the host executor computes in fp32; ") +
-                                         precision_name(options.precision) + " runs on CUDA devices");
-  }
+  if (!device.is_cuda()) check_host_precision(options.precision);
   for (float s : options.std) {
     if (!(s > 0.0f)) fail(ErrorCode::InvalidArgument, "normalisation std values must be positive");
+  }
+  if (options.threads < 0) {
+    fail(ErrorCode::InvalidArgument, "threads must be at least 1, or 0 for every core; found " +
+                                         std::to_string(options.threads));
   }
 }
 

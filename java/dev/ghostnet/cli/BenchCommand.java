@@ -5,6 +5,7 @@ import dev.ghostnet.DType;
 import dev.ghostnet.Device;
 import dev.ghostnet.ExecutionContext;
 import dev.ghostnet.GhostNet;
+import dev.ghostnet.RuntimeInfo;
 import dev.ghostnet.InvalidArgumentException;
 import dev.ghostnet.Precision;
 import dev.ghostnet.Shape;
@@ -141,6 +142,10 @@ final class BenchCommand implements Callable<Integer> {
       result.put("batch", batch);
       result.put("size", size);
       result.put("input", input);
+      if (!net.device().isCuda()) {
+        result.put("host_isa", RuntimeInfo.query().hostIsa());
+        result.put("threads", model.threads());
+      }
       result.put("images_per_second", imagesPerSecond);
       result.put("latency_ms_p50", percentile(sorted, 50) / 1e6);
       result.put("latency_ms_p90", percentile(sorted, 90) / 1e6);
@@ -150,6 +155,9 @@ final class BenchCommand implements Callable<Integer> {
       out.println(new Gson().toJson(result));
     } else {
       out.printf("%s (%s), batch %d, %dx%d, %s input%n", net, model.weightsDescription(), batch, size, size, input);
+      if (!net.device().isCuda()) {
+        out.printf("  host        %s kernels, %d threads%n", RuntimeInfo.query().hostIsa(), model.threads());
+      }
       out.printf("  throughput  %.1f images/s%n", imagesPerSecond);
       out.printf("  latency     p50 %.3f ms, p90 %.3f ms, p99 %.3f ms per batch%n", percentile(sorted, 50) / 1e6,
           percentile(sorted, 90) / 1e6, percentile(sorted, 99) / 1e6);

@@ -27,7 +27,7 @@ final class InfoCommand implements Callable<Integer> {
     for (RuntimeInfo.GpuLibrary library : info.gpuLibraries()) {
       library(out, library);
     }
-    row(out, "host", info.hostCores() + " cores");
+    row(out, "host", info.hostCores() + " cores, " + info.hostIsa() + " kernels");
     for (RuntimeInfo.Gpu gpu : info.gpus()) {
       row(out, "cuda:" + gpu.index(), String.format("%s, compute capability %d.%d, %.1f GiB", gpu.name(),
           gpu.computeCapabilityMajor(), gpu.computeCapabilityMinor(), gpu.totalMemoryBytes() / (double) (1L << 30)));

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The options every command that runs a model shares: weights, device and precision. */
+/** The options every command that runs a model shares: weights, device, precision and threads. */
 final class ModelOptions {
   @Option(names = "--weights", paramLabel = "FILE", description = "Checkpoint: safetensors, or a PyTorch .pth/.pt/.bin.")
   Path weights;
@@ -24,6 +24,10 @@ final class ModelOptions {
   @Option(names = "--precision", defaultValue = "fp32", split = ",",
       description = "fp32, fp16 or bf16 (default: ${DEFAULT-VALUE}); bench takes several, comma-separated.")
   List<String> precisions;
+
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Threads a forward pass on the host uses (default: the cores the JVM may use).")
+  Integer threads;
 
   Device device() {
     return device == null ? Device.best() : Device.parse(device);
@@ -43,6 +47,16 @@ final class ModelOptions {
     return Precision.parse(precisions.get(0));
   }
 
+  /** The model options for `precision`, with --threads when given. */
+  GhostNet.Options options(Precision precision) {
+    return GhostNet.Options.DEFAULT.withPrecision(precision).withThreads(threads());
+  }
+
+  /** The host threads of one forward pass: --threads, or the default. */
+  int threads() {
+    return threads == null ? GhostNet.Options.DEFAULT.threads() : threads;
+  }
+
   /**
    * The model from --weights, or GhostNet 1.0x with random weights when --random-weights asks for
    * them or, for a command whose results do not depend on the weights, when none are given.
@@ -56,7 +70,7 @@ final class ModelOptions {
     if (weights != null && randomWeights) {
       throw new InvalidArgumentException("--weights and --random-weights exclude each other: give one");
     }
-    GhostNet.Options options = GhostNet.Options.DEFAULT.withPrecision(precision);
+    GhostNet.Options options = options(precision);
     if (weights != null) {
       return GhostNet.load(weights, device(), options);
     }

@@ -26,6 +26,7 @@ public final class NativeApi {
   // --- the runtime ---
   public static native String gn_version();
   public static native int gn_host_cores();
+  public static native String gn_host_isa();
   public static native int gn_cuda_compiled_version();
   public static native int gn_cuda_driver_version();
   public static native int gn_gpu_count();
@@ -69,10 +70,10 @@ public final class NativeApi {
   // --- models and contexts ---
   public static native int gn_model_load(String path, int kind, int index, int precision, int allowTf32,
       @Cast("const float*") float[] mean, @Cast("const float*") float[] std, long maxTensorBytes,
-      long maxTotalBytes, @Cast("gn_model**") long[] out);
+      long maxTotalBytes, int threads, @Cast("gn_model**") long[] out);
   public static native int gn_model_random(double width, int numClasses, @Cast("uint32_t") int seed, int kind,
       int index, int precision, int allowTf32, @Cast("const float*") float[] mean, @Cast("const float*") float[] std,
-      @Cast("gn_model**") long[] out);
+      int threads, @Cast("gn_model**") long[] out);
   public static native int gn_model_num_classes(@Cast("const gn_model*") long model);
   public static native String gn_model_describe(@Cast("const gn_model*") long model);
   public static native void gn_model_destroy(@Cast("gn_model*") long model);

@@ -1,0 +1,130 @@
+// How the host runs each op kind: on its fast path where it has one (ops/*_host.h,
+// ops/pointwise_conv_gemm.h), else its functor in parallel loops over pixels; and how it
+// lays out each op kind's weights for that.
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include "executors/walk.h"
+#include "host/isa.h"
+#include "host/thread_pool.h"
+#include "ops/channel_scale_host.h"
+#include "ops/dense_conv_host.h"
+#include "ops/depthwise_conv_host.h"
+#include "ops/ghost_cheap_host.h"
+#include "ops/pointwise_conv_gemm.h"
+
+namespace ghostnet::executors {
+
+// Runs a functor over pixels [begin, end), channels innermost (in spans of kSpan where the
+// functor offers them) so the compiler vectorises along them.
+constexpr int kSpan = 32;
+
+template <typename F>
+GN_ALWAYS_INLINE void run_pixels(const F& f, int64_t begin, int64_t end) {
+  const int channels = f.out.shape.stored_channels;
+  for (int64_t p = begin; p < end; ++p) {
+    if constexpr (ops::has_spans<F>::value) {
+      // Whole spans pass a constant count, so once inlined their loops have fixed trip counts
+      // and the accumulators stay in registers; the remainder takes the general path.
+      int c = 0;
+      for (; c + kSpan <= channels; c += kSpan) f.template span<kSpan>(p, c, kSpan);
+      if (c < channels) f.template span<kSpan>(p, c, channels - c);
+    } else {
+      GN_CHANNEL_LOOP
+      for (int c = 0; c < channels; ++c) f(p, c);
+    }
+  }
+}
+
+// Runs a functor over all its elements, chunks of pixels on up to `threads` threads.
+template <typename F>
+void run_on_host(const F& f, int threads) {
+  const int64_t per_chunk = std::max<int64_t>(1, 16384 / std::max(f.out.shape.stored_channels, 1));
+  host::parallel_for(f.out.shape.pixels(), per_chunk, threads, [&f](int64_t begin, int64_t end) {
+    host::with_host_isa([&](auto) GN_INLINED_LAMBDA { run_pixels(f, begin, end); });
+  });
+}
+
+struct HostOpWeights {
+  std::vector<float> weight;     // as the op's functor (or fast path) reads them
+  std::vector<float> bias;
+  ops::PackedPointwise packed;  // the GEMM's, for pointwise convolutions
+};
+
+// How the host lays out each op kind's weights: as its functor reads them, or, where an
+// overload names the op kind's definition, as its fast path does. The GEMM's weights are
+// BFloat16 when `bf16`: everything else computes in FP32 either way.
+struct HostWeights {
+  bool bf16 = false;
+
+  template <typename Kind>
+  HostOpWeights operator()(Kind, const ops::ConvParams& params) const {
+    return {Kind::functor_weights(params), params.bias, {}};
+  }
+  HostOpWeights operator()(ops::PointwiseConvOp, const ops::ConvParams& params) const {
+    return {{}, {}, ops::pack_for_gemm(params, bf16)};
+  }
+  HostOpWeights operator()(ops::DenseOp, const ops::ConvParams& params) const {
+    return {{}, {}, ops::pack_for_gemm(params, bf16)};
+  }
+};
+
+// The scratch memory the ops of `plan` need on the host: the GEMM's BF16 copy of its
+// input, for the largest one.
+inline std::size_t host_scratch_bytes(const graph::Graph& graph, const graph::Plan& plan,
+                                      const std::vector<HostOpWeights>& weights) {
+  std::size_t bytes = 0;
+  for (const graph::Op& op : graph.ops) {
+    if (op.params < 0) continue;
+    const int64_t rows = plan.values[std::size_t(op.output)].geometry.pixels();
+    bytes = std::max(bytes, ops::gemm_scratch_bytes(weights[std::size_t(op.params)].packed, rows));
+  }
+  return bytes;
+}
+
+// How the host runs each op kind on up to `threads` threads: its functor in parallel
+// loops, or, where an overload names the op kind's definition, its fast path.
+class HostOps {
+ public:
+  // `scratch` holds host_scratch_bytes for the plan the ops run in.
+  HostOps(const std::vector<HostOpWeights>& weights, int threads, void* scratch)
+      : weights_(weights), threads_(threads), scratch_(scratch) {}
+
+  OpWeights weights(int params) const {
+    const HostOpWeights& w = weights_[std::size_t(params)];
+    return {w.weight.data(), w.bias.data()};
+  }
+
+  template <typename Kind>
+  void run(Kind, const graph::Op&, const ops::Operands<float>& o) const {
+    Kind::run(o, [this](const auto& functor) { run_on_host(functor, threads_); });
+  }
+  void run(ops::PointwiseConvOp, const graph::Op& op, const ops::Operands<float>& o) const {
+    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output, threads_, scratch_);
+  }
+  // Squeeze-excite's fully connected layers are a GEMM too: one row per image.
+  void run(ops::DenseOp, const graph::Op& op, const ops::Operands<float>& o) const {
+    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output, threads_, scratch_);
+  }
+  void run(ops::DepthwiseConvOp, const graph::Op&, const ops::Operands<float>& o) const {
+    ops::depthwise_conv_host(o, threads_);
+  }
+  void run(ops::GhostCheapOp, const graph::Op&, const ops::Operands<float>& o) const {
+    ops::ghost_cheap_host(o, threads_);
+  }
+  void run(ops::DenseConvOp, const graph::Op&, const ops::Operands<float>& o) const {
+    ops::dense_conv_host(o, threads_);
+  }
+  void run(ops::ChannelScaleOp, const graph::Op&, const ops::Operands<float>& o) const {
+    ops::channel_scale_host(o, threads_);
+  }
+
+ private:
+  const std::vector<HostOpWeights>& weights_;
+  int threads_;
+  void* scratch_;
+};
+
+}  // namespace ghostnet::executors

@@ -1,0 +1,65 @@
+// Vectors of W floats for the host kernels (W = 4, 8 or 16; see host/isa.h), written with
+// GCC's vector extensions so that one source compiles to SSE, AVX2 or AVX-512 registers.
+// Loads and stores are unaligned and may alias float data.
+#pragma once
+
+#include "host/isa.h"
+
+namespace ghostnet::host {
+
+template <int W>
+struct VectorType {
+  typedef float type __attribute__((vector_size(W * sizeof(float))));
+};
+template <int W>
+using Vec = typename VectorType<W>::type;
+
+// Memory is read and written by copying, which compiles to unaligned vector moves and is
+// free of aliasing rules. (An unaligned vector type, aligned(4), would do the same, but
+// GCC 10 drops that attribute from a typedef in a template and emits aligned moves.)
+template <int W>
+GN_ALWAYS_INLINE Vec<W> load(const float* p) {
+  Vec<W> v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <int W>
+GN_ALWAYS_INLINE void store(float* p, Vec<W> v) {
+  __builtin_memcpy(p, &v, sizeof v);
+}
+
+template <int W>
+GN_ALWAYS_INLINE Vec<W> broadcast(float x) {
+  return Vec<W>{} + x;
+}
+
+template <int W>
+GN_ALWAYS_INLINE Vec<W> relu(Vec<W> v) {
+  const Vec<W> zero{};
+  return v > zero ? v : zero;
+}
+
+// relu6(x + 3) / 6, as PyTorch's hard sigmoid computes it.
+template <int W>
+GN_ALWAYS_INLINE Vec<W> hard_sigmoid(Vec<W> v) {
+  const Vec<W> zero{}, six = broadcast<W>(6.0f);
+  Vec<W> x = v + 3.0f;
+  x = x > zero ? x : zero;
+  x = x < six ? x : six;
+  return x / 6.0f;
+}
+
+// Calls f(Width<w>{}, c) over channels [begin, end) in blocks: as many of W as fit, then
+// at most one each of W/2, W/4, ... down to single channels, so that kernels always work on
+// whole vectors, whatever the channel count.
+template <int W, typename F>
+GN_ALWAYS_INLINE void for_channel_blocks(int begin, int end, const F& f) {
+  int c = begin;
+  for (; c + W <= end; c += W) f(Width<W>{}, c);
+  if constexpr (W > 1) {
+    if (c < end) for_channel_blocks<W / 2>(c, end, f);
+  }
+}
+
+}  // namespace ghostnet::host

@@ -1,0 +1,170 @@
+#include "ops/depthwise_conv_host.h"
+
+#include <algorithm>
+
+#include "host/simd.h"
+#include "host/thread_pool.h"
+
+namespace ghostnet::ops {
+namespace {
+
+using host::Vec;
+
+template <int W>
+GN_ALWAYS_INLINE Vec<W> activate(Act act, Vec<W> v) {
+  return act == Act::Relu ? host::relu<W>(v) : v;
+}
+
+// What one output row of one channel block needs, fixed for the row.
+struct RowContext {
+  const float* in;        // the image's first input pixel, at the block's first channel
+  float* out;             // the row's first output pixel, at the block's first channel
+  const float* residual;  // likewise, or null
+  const float* weight;    // at the block's first channel
+  const float* bias;
+  int in_width, in_stride, out_stride, weight_stride;
+  int y0;        // the input row of the window's top
+  int ky0, ky1;  // the window's rows that lie inside the input
+};
+
+template <int W>
+GN_ALWAYS_INLINE void finish(const RowContext& r, int ox, Vec<W> acc, Act act) {
+  acc = activate<W>(act, acc);
+  if (r.residual != nullptr) acc += host::load<W>(r.residual + int64_t(ox) * r.out_stride);
+  host::store<W>(r.out + int64_t(ox) * r.out_stride, acc);
+}
+
+// P neighbouring output pixels from ox whose windows lie inside the input across (the
+// window's rows may be clipped: ky0, ky1), for a K x K window at stride S. Their sums are
+// independent chains of multiply-adds, so the CPU overlaps them instead of waiting out each
+// one's latency, and each input vector of a window row is loaded once for every pixel it
+// serves. Each pixel's sum runs bias first, then the taps in order.
+template <int W, int K, int S, int P>
+GN_ALWAYS_INLINE void unclipped_pixels(const RowContext& r, const Vec<W> (&w)[K * K], Vec<W> bias, int pad, int ox,
+                                       Act act) {
+  constexpr int kSpan = (P - 1) * S + K;  // input pixels a window row of the group covers
+  Vec<W> acc[P];
+  for (int p = 0; p < P; ++p) acc[p] = bias;
+  const float* x = r.in + (int64_t(r.y0) * r.in_width + ox * S - pad) * r.in_stride;
+  for (int ky = 0; ky < K; ++ky) {
+    if (ky < r.ky0 || ky >= r.ky1) continue;
+    Vec<W> row[kSpan];
+    for (int i = 0; i < kSpan; ++i) row[i] = host::load<W>(x + (int64_t(ky) * r.in_width + i) * r.in_stride);
+    for (int kx = 0; kx < K; ++kx) {
+      for (int p = 0; p < P; ++p) acc[p] += row[p * S + kx] * w[ky * K + kx];
+    }
+  }
+  for (int p = 0; p < P; ++p) finish<W>(r, ox + p, acc[p], act);
+}
+
+// Output pixel ox with its window clipped to the input on either side.
+template <int W, int K>
+GN_ALWAYS_INLINE void clipped_pixel(const RowContext& r, const Vec<W> (&w)[K * K], Vec<W> bias,
+                                    const Window& window, int ox, Act act) {
+  const int x0 = ox * window.stride - window.pad;
+  Vec<W> acc = bias;
+  for (int ky = 0; ky < K; ++ky) {
+    if (ky < r.ky0 || ky >= r.ky1) continue;
+    const float* x = r.in + (int64_t(r.y0 + ky) * r.in_width + x0) * r.in_stride;
+    for (int kx = 0; kx < K; ++kx) {
+      if (x0 + kx < 0 || x0 + kx >= r.in_width) continue;
+      acc += host::load<W>(x + int64_t(kx) * r.in_stride) * w[ky * K + kx];
+    }
+  }
+  finish<W>(r, ox, acc, act);
+}
+
+// One output row of one channel block, for a K x K window and stride S known at compile
+// time, with the window's weight vectors held in registers across the row.
+template <int W, int K, int S>
+GN_ALWAYS_INLINE void row_block(const RowContext& r, const Window& window, int out_width, Act act) {
+  constexpr int kGroup = 4;
+  Vec<W> w[K * K];
+  for (int i = 0; i < K * K; ++i) w[i] = host::load<W>(r.weight + i * r.weight_stride);
+  const Vec<W> bias = host::load<W>(r.bias);
+  // The pixels whose windows need no clipping across: x0 >= 0 and x0 + K <= in_width.
+  const int first = std::min(out_width, (window.pad + S - 1) / S);
+  const int last = std::max(first, std::min(out_width, (r.in_width - K + window.pad) / S + 1));
+  int ox = 0;
+  for (; ox < first; ++ox) clipped_pixel<W, K>(r, w, bias, window, ox, act);
+  for (; ox + kGroup <= last; ox += kGroup) unclipped_pixels<W, K, S, kGroup>(r, w, bias, window.pad, ox, act);
+  for (; ox < last; ++ox) unclipped_pixels<W, K, S, 1>(r, w, bias, window.pad, ox, act);
+  for (; ox < out_width; ++ox) clipped_pixel<W, K>(r, w, bias, window, ox, act);
+}
+
+// The same for any window, sizes known only at run time: weights read from memory.
+template <int W>
+GN_ALWAYS_INLINE void any_row_block(const RowContext& r, const Window& window, int out_width, Act act) {
+  for (int ox = 0; ox < out_width; ++ox) {
+    const int x0 = ox * window.stride - window.pad;
+    Vec<W> acc = host::load<W>(r.bias);
+    for (int ky = r.ky0; ky < r.ky1; ++ky) {
+      const float* x = r.in + (int64_t(r.y0 + ky) * r.in_width + x0) * r.in_stride;
+      const float* w = r.weight + int64_t(ky) * window.kernel * r.weight_stride;
+      for (int kx = std::max(0, -x0); kx < std::min(window.kernel, r.in_width - x0); ++kx) {
+        acc += host::load<W>(x + int64_t(kx) * r.in_stride) * host::load<W>(w + kx * r.weight_stride);
+      }
+    }
+    finish<W>(r, ox, acc, act);
+  }
+}
+
+template <int W>
+GN_ALWAYS_INLINE void dispatch_row_block(const RowContext& r, const Window& window, int out_width, Act act) {
+  const int k = window.kernel, s = window.stride;
+  if (k == 3 && s == 1) return row_block<W, 3, 1>(r, window, out_width, act);
+  if (k == 3 && s == 2) return row_block<W, 3, 2>(r, window, out_width, act);
+  if (k == 5 && s == 1) return row_block<W, 5, 1>(r, window, out_width, act);
+  if (k == 5 && s == 2) return row_block<W, 5, 2>(r, window, out_width, act);
+  any_row_block<W>(r, window, out_width, act);
+}
+
+template <int W>
+GN_ALWAYS_INLINE void rows(const DepthwiseRows& d, int64_t begin, int64_t end) {
+  const Geometry &in = d.in.shape, &out = d.out.shape;
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t image = row / out.height;
+    const int oy = int(row % out.height);
+    RowContext r;
+    r.in_width = in.width;
+    r.in_stride = in.stored_channels;
+    r.out_stride = out.stored_channels;
+    r.weight_stride = d.weight_stride;
+    r.y0 = oy * d.window.stride - d.window.pad;
+    r.ky0 = std::max(0, -r.y0);
+    r.ky1 = std::min(d.window.kernel, in.height - r.y0);
+    const float* in_image = d.in.data + image * in.image_pixels() * in.stored_channels + d.in_offset;
+    const int64_t out_row = (image * out.height + oy) * out.width * out.stored_channels + d.out_offset;
+    host::for_channel_blocks<W>(0, d.channels, [&](auto width, int c) GN_INLINED_LAMBDA {
+      RowContext block = r;
+      block.in = in_image + c;
+      block.out = d.out.data + out_row + c;
+      block.residual = d.residual.data != nullptr ? d.residual.data + out_row + c : nullptr;
+      block.weight = d.weight + c;
+      block.bias = d.bias + c;
+      dispatch_row_block<decltype(width)::value>(block, d.window, out.width, d.act);
+    });
+  }
+}
+
+}  // namespace
+
+void depthwise_rows(const DepthwiseRows& conv, int64_t begin, int64_t end) {
+  host::with_host_isa([&](auto width) GN_INLINED_LAMBDA { rows<decltype(width)::value>(conv, begin, end); });
+}
+
+void depthwise_conv_host(const Operands<float>& o, int threads) {
+  DepthwiseRows conv;
+  conv.in = o.input;
+  conv.out = o.output;
+  conv.weight = o.weight;
+  conv.weight_stride = o.output.shape.stored_channels;
+  conv.bias = o.bias;
+  conv.channels = o.output.shape.stored_channels;
+  conv.window = o.window;
+  conv.act = o.act;
+  host::parallel_for(o.output.shape.batch * o.output.shape.height, 1, threads,
+                     [&](int64_t begin, int64_t end) { depthwise_rows(conv, begin, end); });
+}
+
+}  // namespace ghostnet::ops

@@ -1,0 +1,131 @@
+#include "ops/pointwise_conv_gemm_bf16.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace ghostnet::ops {
+namespace {
+
+#define GN_BF16_INLINE GN_TARGET_AVX512_BF16 inline __attribute__((always_inline))
+
+// Rows of a micro-tile: 12 rows x 2 vectors of 16 sums fill 24 of AVX-512's 32 registers,
+// beside a panel's two vectors and a broadcast input pair.
+constexpr int kTileRows = 12;
+constexpr int kPanel = 32;  // two vectors of 16 output channels
+
+GN_BF16_INLINE __m512 activate(Act act, __m512 v) {
+  switch (act) {
+    case Act::Relu: return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), v);
+    case Act::HardSigmoid: {
+      // relu6(x + 3) / 6 as the functor computes it, NaN staying NaN.
+      const __m512 x = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
+      __m512 y = _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LE_OQ), _mm512_setzero_ps());
+      y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(6.0f), _CMP_GE_OQ), _mm512_set1_ps(6.0f));
+      return _mm512_div_ps(y, _mm512_set1_ps(6.0f));
+    }
+    default: return v;
+  }
+}
+
+// A pair of neighbouring bfloat16 inputs, repeated across a vector.
+GN_BF16_INLINE __m512bh broadcast_pair(const uint16_t* pair) {
+  int32_t bits;
+  std::memcpy(&bits, pair, sizeof bits);
+  return (__m512bh)_mm512_set1_epi32(bits);
+}
+
+struct Tile {
+  const uint16_t* in;  // the tile's first row
+  int64_t in_stride;   // bfloat16 values from one row to the next: even_channels(k)
+  const uint16_t* panel;  // [k / 2][kPanel][2]
+  const float* bias;      // [kPanel]
+  int pairs;              // k / 2, rounded up
+  float* out;             // the tile's first row, at the panel's first column
+  int64_t out_stride;
+  int columns;            // of the panel's kPanel that exist
+  Act act;
+};
+
+// R rows times V vectors (1 or 2) of 16 columns: out = act(bias + in . panel).
+template <int R, int V>
+GN_BF16_INLINE void tile(const Tile& t) {
+  __m512 acc[R][V];
+  for (int r = 0; r < R; ++r) {
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_loadu_ps(t.bias + 16 * v);
+  }
+  for (int pair = 0; pair < t.pairs; ++pair) {
+    __m512bh panel[V];
+    for (int v = 0; v < V; ++v) panel[v] = (__m512bh)_mm512_loadu_si512(t.panel + (int64_t(pair) * kPanel + 16 * v) * 2);
+    for (int r = 0; r < R; ++r) {
+      const __m512bh x = broadcast_pair(t.in + r * t.in_stride + 2 * pair);
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], x, panel[v]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int v = 0; v < V; ++v) {
+      const int lanes = std::min(16, t.columns - 16 * v);
+      _mm512_mask_storeu_ps(t.out + r * t.out_stride + 16 * v, __mmask16((1u << lanes) - 1), activate(t.act, acc[r][v]));
+    }
+  }
+}
+
+// A tile of `rows` rows (at most kTileRows), choosing R at compile time.
+template <int V, int R = kTileRows>
+GN_BF16_INLINE void tile_of(const Tile& t, int rows) {
+  if constexpr (R > 1) {
+    if (rows < R) {
+      tile_of<V, R - 1>(t, rows);
+      return;
+    }
+  }
+  tile<R, V>(t);
+}
+
+}  // namespace
+
+GN_TARGET_AVX512_BF16 void round_rows_to_bf16(const float* in, int64_t rows, int64_t in_stride, int k,
+                                              uint16_t* out) {
+  const int padded = even_channels(k);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* x = in + r * in_stride;
+    uint16_t* y = out + r * padded;
+    for (int c = 0; c < padded; c += 32) {
+      // The last block reads only the row's k values and writes only up to the padding.
+      const int lo = std::clamp(k - c, 0, 16), hi = std::clamp(k - c - 16, 0, 16);
+      const __m512 low = _mm512_maskz_loadu_ps(__mmask16((1u << lo) - 1), x + c);
+      const __m512 high = _mm512_maskz_loadu_ps(__mmask16((1u << hi) - 1), x + c + 16);
+      const int count = std::min(32, padded - c);
+      const __mmask32 store = count == 32 ? ~__mmask32(0) : __mmask32((1u << count) - 1);
+      _mm512_mask_storeu_epi16(y + c, store, (__m512i)_mm512_cvtne2ps_pbh(high, low));
+    }
+  }
+}
+
+GN_TARGET_AVX512_BF16 void gemm_bf16_rows(const uint16_t* in, int64_t rows, const PackedPointwise& w, int first,
+                                          int last, Act act, float* out, int64_t out_stride) {
+  const int pairs = even_channels(w.in_channels) / 2;
+  for (int p = first; p < last; ++p) {
+    Tile t;
+    t.in_stride = 2 * pairs;
+    t.panel = w.bf16_panels.data() + int64_t(p) * pairs * kPanel * 2;
+    t.bias = w.bias.data() + p * kPanel;
+    t.pairs = pairs;
+    t.out_stride = out_stride;
+    t.columns = std::min(kPanel, w.out_channels - p * kPanel);
+    t.act = act;
+    for (int64_t row = 0; row < rows; row += kTileRows) {
+      t.in = in + row * t.in_stride;
+      t.out = out + row * out_stride + p * kPanel;
+      const int n = int(std::min<int64_t>(kTileRows, rows - row));
+      if (t.columns <= 16) {
+        tile_of<1>(t, n);
+      } else {
+        tile_of<2>(t, n);
+      }
+    }
+  }
+}
+
+}  // namespace ghostnet::ops

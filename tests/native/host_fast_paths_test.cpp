@@ -1,0 +1,148 @@
+// The host's fast paths (ops/*_host.h) against their ops' reference functors, for every
+// instruction set the CPU has, on shapes their blocking does not divide: channel counts
+// that fill no whole vector, images narrower than a window, both strides. Each fast path
+// gives the same bits on one thread as on all of them.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "comparison.h"
+#include "host/thread_pool.h"
+#include "op_testing.h"
+#include "ops/channel_scale_host.h"
+#include "ops/dense_conv_host.h"
+#include "ops/depthwise_conv_host.h"
+#include "ops/ghost_cheap_host.h"
+#include "ops/registry.h"
+
+namespace ghostnet::ops {
+namespace {
+
+using testing::nhwc;
+using testing::random_params;
+using testing::random_values;
+
+struct Shape {
+  int n, h, w, in_channels, channels, kernel, stride;
+};
+
+using FastPath = std::function<void(const Operands<float>&, int threads)>;
+
+// Runs `fast` on the operands (writing `o.output`) for every instruction set, on one
+// thread and on all, against `Kind`'s reference functor. The output starts as NaN, so an
+// element left unwritten fails, or, for an op that works in place, as `initial`.
+template <typename Kind>
+void expect_fast_path_matches_functor(Kind, Operands<float> o, const FastPath& fast,
+                                      const std::vector<float>& initial = {}) {
+  const std::size_t size = std::size_t(o.output.shape.pixels()) * o.output.shape.stored_channels;
+  auto fresh = [&] { return initial.empty() ? std::vector<float>(size, NAN) : initial; };
+  std::vector<float> reference = fresh();
+  o.output.data = reference.data();
+  Kind::run(o, [](const auto& f) { testing::run_elements(f); });
+  for (host::Isa isa : testing::available_isas()) {
+    SCOPED_TRACE(host::isa_name(isa));
+    const host::ScopedIsa scoped(isa);
+    std::vector<float> one = fresh(), all = fresh();
+    o.output.data = one.data();
+    fast(o, 1);
+    ASSERT_TRUE(testing::within_relative(one, reference, 1e-5));
+    o.output.data = all.data();
+    fast(o, host::available_cores());
+    ASSERT_EQ(all, one) << "the thread count changed the result";
+  }
+}
+
+Operands<float> conv_operands(const Shape& s, const std::vector<float>& x, const std::vector<float>& weight,
+                              const std::vector<float>& bias, Act act) {
+  Operands<float> o;
+  o.window = Window::same(s.kernel, s.stride);
+  o.input = {x.data(), nhwc(s.n, s.h, s.w, s.in_channels)};
+  o.output = {nullptr, nhwc(s.n, o.window.output_size(s.h), o.window.output_size(s.w), s.channels)};
+  o.weight = weight.data();
+  o.bias = bias.data();
+  o.act = act;
+  return o;
+}
+
+TEST(HostFastPaths, DepthwiseConvMatchesItsFunctor) {
+  unsigned seed = 1;
+  for (const Shape& s : {Shape{1, 1, 1, 1, 1, 3, 1}, Shape{2, 2, 3, 5, 5, 3, 1}, Shape{1, 7, 9, 17, 17, 3, 2},
+                         Shape{2, 13, 11, 24, 24, 5, 1}, Shape{1, 12, 12, 40, 40, 5, 2}, Shape{1, 9, 8, 7, 7, 7, 1},
+                         Shape{1, 4, 4, 36, 36, 5, 1}}) {
+    SCOPED_TRACE(::testing::Message() << s.n << "x" << s.h << "x" << s.w << "x" << s.channels << " k" << s.kernel
+                                      << " s" << s.stride);
+    const ConvParams params = random_params(s.channels, s.channels, s.kernel, s.channels, seed += 2);
+    const std::vector<float> x = random_values(std::size_t(s.n) * s.h * s.w * s.channels, seed++);
+    const std::vector<float> weight = DepthwiseConvOp::functor_weights(params);
+    for (Act act : {Act::None, Act::Relu}) {
+      expect_fast_path_matches_functor(DepthwiseConvOp{}, conv_operands(s, x, weight, params.bias, act),
+                                       depthwise_conv_host);
+    }
+  }
+}
+
+TEST(HostFastPaths, GhostCheapMatchesItsFunctor) {
+  unsigned seed = 100;
+  // {primary channels, module channels}: as GhostNet's ghost modules have them, and odd ones.
+  for (const auto& [primary, channels] : {std::pair{8, 16}, std::pair{12, 24}, std::pair{36, 72}, std::pair{3, 5},
+                                         std::pair{20, 39}, std::pair{1, 1}}) {
+    for (const auto& [h, w] : {std::pair{1, 1}, std::pair{5, 3}, std::pair{14, 14}}) {
+      SCOPED_TRACE(::testing::Message() << primary << " -> " << channels << " channels, " << h << "x" << w);
+      const int n = 2;
+      const ConvParams params = random_params(primary, primary, 3, primary, seed += 2);
+      const std::vector<float> x = random_values(std::size_t(n) * h * w * primary, seed++);
+      const std::vector<float> residual = random_values(std::size_t(n) * h * w * channels, seed++);
+      const std::vector<float> weight = GhostCheapOp::functor_weights(params);
+      for (bool with_residual : {false, true}) {
+        for (Act act : {Act::None, Act::Relu}) {
+          Operands<float> o;
+          o.window = Window::same(3, 1);
+          o.input = {x.data(), nhwc(n, h, w, primary)};
+          o.output = {nullptr, nhwc(n, h, w, channels)};
+          if (with_residual) o.residual = {residual.data(), nhwc(n, h, w, channels)};
+          o.weight = weight.data();
+          o.bias = params.bias.data();
+          o.act = act;
+          expect_fast_path_matches_functor(GhostCheapOp{}, o, ghost_cheap_host);
+        }
+      }
+    }
+  }
+}
+
+TEST(HostFastPaths, DenseConvMatchesItsFunctor) {
+  unsigned seed = 200;
+  // The stems of GhostNet 1.0x, 0.5x and 1.3x, and windows and channels the stem's own kernel
+  // is not specialised for.
+  for (const Shape& s : {Shape{2, 17, 23, 3, 16, 3, 2}, Shape{1, 8, 8, 3, 8, 3, 2}, Shape{1, 9, 6, 3, 20, 3, 2},
+                         Shape{1, 3, 2, 3, 16, 3, 2}, Shape{1, 11, 9, 4, 13, 5, 1}, Shape{1, 6, 7, 2, 33, 3, 1}}) {
+    SCOPED_TRACE(::testing::Message() << s.n << "x" << s.h << "x" << s.w << " " << s.in_channels << " -> "
+                                      << s.channels << " k" << s.kernel << " s" << s.stride);
+    const ConvParams params = random_params(s.channels, s.in_channels, s.kernel, 1, seed += 2);
+    const std::vector<float> x = random_values(std::size_t(s.n) * s.h * s.w * s.in_channels, seed++);
+    const std::vector<float> weight = DenseConvOp::functor_weights(params);
+    for (Act act : {Act::None, Act::Relu}) {
+      expect_fast_path_matches_functor(DenseConvOp{}, conv_operands(s, x, weight, params.bias, act),
+                                       dense_conv_host);
+    }
+  }
+}
+
+TEST(HostFastPaths, ChannelScaleMatchesItsFunctor) {
+  unsigned seed = 300;
+  for (int channels : {1, 7, 40, 72}) {
+    SCOPED_TRACE(::testing::Message() << channels << " channels");
+    const int n = 3, h = 5, w = 4;
+    const std::vector<float> x = random_values(std::size_t(n) * h * w * channels, seed++);
+    const std::vector<float> gates = random_values(std::size_t(n) * channels, seed++, 0.0f, 1.0f);
+    Operands<float> o;
+    o.gates = {gates.data(), nhwc(n, 1, 1, channels)};
+    o.output = {nullptr, nhwc(n, h, w, channels)};
+    expect_fast_path_matches_functor(ChannelScaleOp{}, o, channel_scale_host, x);  // in place
+  }
+}
+
+}  // namespace
+}  // namespace ghostnet::ops
