@@ -16,18 +16,21 @@ namespace {
 
 // How long an idle thread spins before it sleeps: longer than the gaps between the
 // parallel_for calls of one forward pass, short enough to cost little CPU when idle.
-constexpr auto kSpin = std::chrono::microseconds(200);
+constexpr auto kSpin = std::chrono::microseconds(1000);
 
-void pause_cpu() { __builtin_ia32_pause(); }
-
-// Spins until ready() or kSpin has passed; returns ready().
+// Spins until ready() or kSpin has passed; returns ready(). The spin yields now and then:
+// a thread that the scheduler placed on the core of the one it waits for would otherwise
+// take that core's time from it. (No pause instruction: under virtualisation a loop of
+// pauses gets the whole virtual CPU descheduled.)
 template <typename Ready>
 bool spin_until(const Ready& ready) {
   const auto deadline = std::chrono::steady_clock::now() + kSpin;
   for (int i = 0;; ++i) {
     if (ready()) return true;
-    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return ready();
-    pause_cpu();
+    if ((i & 63) == 63) {
+      if (std::chrono::steady_clock::now() > deadline) return ready();
+      std::this_thread::yield();
+    }
   }
 }
 
@@ -41,7 +44,7 @@ struct Job {
   int helpers = 0;  // how many workers may join the caller
   std::atomic<int64_t> next{0};
   std::atomic<int64_t> done{0};
-  int workers = 0;  // workers inside work(), guarded by the pool's mutex
+  std::atomic<int> workers{0};  // workers inside work(); changed under the pool's mutex
   std::mutex mutex;
   std::condition_variable finished;
   std::exception_ptr error;
@@ -93,11 +96,13 @@ class Pool {
       if (sleeping_ > 0) wake_.notify_all();
     }
     job.work();
-    if (!spin_until([&] { return job.complete(); })) {
+    // The workers' last chunks, and their letting go of the job, end within microseconds:
+    // spinning for them keeps a forward pass's many short calls from sleeping at each end.
+    if (!spin_until([&] { return job.complete() && job.workers.load() == 0; })) {
       std::unique_lock<std::mutex> lock(job.mutex);
       job.finished.wait(lock, [&] { return job.complete(); });
     }
-    // Unlisted, no worker can take the job any more; wait for those still inside it.
+    // Unlisted, no worker can take the job any more; wait for any still inside it.
     std::unique_lock<std::mutex> lock(mutex_);
     jobs_.erase(std::find(jobs_.begin(), jobs_.end(), &job));
     left_.wait(lock, [&] { return job.workers == 0; });
