@@ -15,6 +15,7 @@
 #include "ops/dense_conv_host.h"
 #include "ops/depthwise_conv_host.h"
 #include "ops/ghost_cheap_host.h"
+#include "ops/input_host.h"
 #include "ops/registry.h"
 
 namespace ghostnet::ops {
@@ -141,6 +142,28 @@ TEST(HostFastPaths, ChannelScaleMatchesItsFunctor) {
     o.gates = {gates.data(), nhwc(n, 1, 1, channels)};
     o.output = {nullptr, nhwc(n, h, w, channels)};
     expect_fast_path_matches_functor(ChannelScaleOp{}, o, channel_scale_host, x);  // in place
+  }
+}
+
+TEST(HostFastPaths, InputMatchesItsFunctor) {
+  const int n = 2, h = 5, w = 7, c = 3;
+  const std::vector<float> floats = random_values(std::size_t(n) * h * w * c, 400);
+  std::vector<uint8_t> bytes(floats.size());
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = uint8_t(i * 37 % 256);
+  for (bool u8 : {false, true}) {
+    for (bool nchw : {true, false}) {
+      SCOPED_TRACE(::testing::Message() << (u8 ? "uint8 " : "float ") << (nchw ? "NCHW" : "NHWC"));
+      Io io;
+      io.input = u8 ? static_cast<const void*>(bytes.data()) : floats.data();
+      io.input_dtype = u8 ? DType::U8 : DType::F32;
+      io.input_nchw = nchw;
+      io.mean = {0.485f, 0.456f, 0.406f};
+      io.std = {0.229f, 0.224f, 0.225f};
+      Operands<float> o;
+      o.output = {nullptr, nhwc(n, h, w, c)};
+      o.io = &io;
+      expect_fast_path_matches_functor(InputOp{}, o, input_host);
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 #include "ops/dense_conv_host.h"
 #include "ops/depthwise_conv_host.h"
 #include "ops/ghost_cheap_host.h"
+#include "ops/input_host.h"
 #include "ops/pointwise_conv_gemm.h"
 
 namespace ghostnet::executors {
@@ -108,6 +109,7 @@ class HostOps {
   void run(ops::DenseOp, const graph::Op& op, const ops::Operands<float>& o) const {
     ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output, threads_, scratch_);
   }
+  void run(ops::InputOp, const graph::Op&, const ops::Operands<float>& o) const { ops::input_host(o, threads_); }
   void run(ops::DepthwiseConvOp, const graph::Op&, const ops::Operands<float>& o) const {
     ops::depthwise_conv_host(o, threads_);
   }
