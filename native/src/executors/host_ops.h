@@ -100,30 +100,46 @@ class HostOps {
 
   template <typename Kind>
   void run(Kind, const graph::Op&, const ops::Operands<float>& o) const {
-    Kind::run(o, [this](const auto& functor) { run_on_host(functor, threads_); });
+    const int threads = threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels);
+    Kind::run(o, [threads](const auto& functor) { run_on_host(functor, threads); });
   }
-  void run(ops::PointwiseConvOp, const graph::Op& op, const ops::Operands<float>& o) const {
-    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output, threads_, scratch_);
-  }
+  void run(ops::PointwiseConvOp, const graph::Op& op, const ops::Operands<float>& o) const { gemm(op, o); }
   // Squeeze-excite's fully connected layers are a GEMM too: one row per image.
-  void run(ops::DenseOp, const graph::Op& op, const ops::Operands<float>& o) const {
-    ops::pointwise_conv_gemm(o.input, weights_[std::size_t(op.params)].packed, o.act, o.output, threads_, scratch_);
+  void run(ops::DenseOp, const graph::Op& op, const ops::Operands<float>& o) const { gemm(op, o); }
+  void run(ops::InputOp, const graph::Op&, const ops::Operands<float>& o) const {
+    ops::input_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels));
   }
-  void run(ops::InputOp, const graph::Op&, const ops::Operands<float>& o) const { ops::input_host(o, threads_); }
   void run(ops::DepthwiseConvOp, const graph::Op&, const ops::Operands<float>& o) const {
-    ops::depthwise_conv_host(o, threads_);
+    const int taps = o.window.kernel * o.window.kernel;
+    ops::depthwise_conv_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels * taps));
   }
   void run(ops::GhostCheapOp, const graph::Op&, const ops::Operands<float>& o) const {
-    ops::ghost_cheap_host(o, threads_);
+    const int taps = o.window.kernel * o.window.kernel;
+    ops::ghost_cheap_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels * taps));
   }
   void run(ops::DenseConvOp, const graph::Op&, const ops::Operands<float>& o) const {
-    ops::dense_conv_host(o, threads_);
+    const int taps = o.window.kernel * o.window.kernel;
+    ops::dense_conv_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels *
+                                        o.input.shape.stored_channels * taps));
   }
   void run(ops::ChannelScaleOp, const graph::Op&, const ops::Operands<float>& o) const {
-    ops::channel_scale_host(o, threads_);
+    ops::channel_scale_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels));
   }
 
  private:
+  // An op of less work than this (multiply-adds, or elements moved) runs on one thread: split,
+  // it would gain less than the threads' meeting costs, above all where a virtual machine
+  // pauses a thread now and then and every op waits for the slowest.
+  static constexpr double kWorkWorthSplitting = 1 << 20;
+
+  int threads_for(double work) const { return work < kWorkWorthSplitting ? 1 : threads_; }
+
+  void gemm(const graph::Op& op, const ops::Operands<float>& o) const {
+    const ops::PackedPointwise& packed = weights_[std::size_t(op.params)].packed;
+    const double work = double(o.output.shape.pixels()) * packed.in_channels * packed.out_channels;
+    ops::pointwise_conv_gemm(o.input, packed, o.act, o.output, threads_for(work), scratch_);
+  }
+
   const std::vector<HostOpWeights>& weights_;
   int threads_;
   void* scratch_;
