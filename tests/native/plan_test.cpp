@@ -48,6 +48,28 @@ TEST(Plan, LiveValuesNeverOverlapAndMemoryIsShared) {
   }
 }
 
+TEST(Plan, ARangeOfOpsGetsMemoryForItsValuesAloneStillShapingEveryValue) {
+  const Graph graph = fixture_graph("weights/w100_c1000_f16.safetensors");
+  const Plan whole = make_plan(graph, 4, 224, 224, sizeof(float));
+  const OpRange head{graph.ops.size() - 3, graph.ops.size()};  // conv_head, classifier, output
+  const Plan part = make_plan(graph, 4, 224, 224, sizeof(float), head);
+  std::vector<bool> touched(graph.values.size(), false);
+  for (std::size_t i = head.begin; i < head.end; ++i) {
+    for (int v : {graph.ops[i].input, graph.ops[i].output, graph.ops[i].residual, graph.ops[i].gates}) {
+      if (v >= 0) touched[std::size_t(v)] = true;
+    }
+  }
+  std::size_t touched_bytes = 0;
+  for (std::size_t v = 0; v < graph.values.size(); ++v) {
+    EXPECT_EQ(part.values[v].geometry.channels, whole.values[v].geometry.channels) << "value " << v;
+    EXPECT_EQ(part.values[v].bytes, touched[v] ? whole.values[v].bytes : 0u) << "value " << v;
+    if (touched[v]) touched_bytes += part.values[v].bytes;
+  }
+  EXPECT_GT(part.workspace_bytes, 0u);
+  EXPECT_LE(part.workspace_bytes, touched_bytes + 3 * kValueAlignment);
+  EXPECT_LT(part.workspace_bytes, whole.workspace_bytes / 100);
+}
+
 TEST(Plan, ShapesFollowUpstreamsStrides) {
   const Graph graph = fixture_graph("weights/w100_c1000_f16.safetensors");
   const Plan plan = make_plan(graph, 2, 224, 224, sizeof(float));

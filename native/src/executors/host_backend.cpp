@@ -40,10 +40,13 @@ struct HostWorkspace {
 };
 
 // A thread's share of a split batch: its images, kImagesPerPass at a time in `pass`, the
-// last few in `last`, which uses the same memory.
+// last few in `last`, which uses the same memory, up to the head; then the head (the ops on
+// pooled features, whose weights are most of the model's) for all of them at once in `head`,
+// so that each of those weights is read once for the thread's share.
 struct Runner {
   HostWorkspace pass;
   HostWorkspace last;
+  HostWorkspace head;
 };
 
 // What the forward passes of one input shape need. The batch's first runners.size() *
@@ -80,7 +83,8 @@ class HostBackend final : public Backend {
       : graph_(std::move(graph)),
         options_(options),
         threads_(options.threads > 0 ? std::min(options.threads, host::available_cores()) : host::available_cores()),
-        weights_(executors::prepare_weights<HostOpWeights>(*graph_, HostWeights{options.precision == Precision::BF16})) {}
+        weights_(executors::prepare_weights<HostOpWeights>(*graph_, HostWeights{options.precision == Precision::BF16})),
+        head_(head_of(*graph_)) {}
 
   std::unique_ptr<Executor> create_executor(const Stream* stream) const override {
     if (stream != nullptr && stream->device().is_cuda()) {
@@ -102,10 +106,11 @@ class HostBackend final : public Backend {
       plan.per_runner = key.batch / runners;
       plan.per_pass = std::min(kImagesPerPass, plan.per_runner);
       for (int64_t t = 0; t < runners; ++t) {
-        Runner runner{make_workspace(key, plan.per_pass), {}};
+        Runner runner{make_workspace(key, plan.per_pass, body()), {}, {}};
+        if (has_head()) runner.head = make_workspace(key, plan.per_runner, head());
         if (const int64_t last = plan.per_runner % plan.per_pass; last > 0) {
           runner.last.values = executors::Workspace::within(runner.pass.values, *graph_, batch_of(key, last),
-                                                            sizeof(float));
+                                                            sizeof(float), body());
           const Tensor& scratch = runner.pass.scratch;
           runner.last.scratch = Tensor::borrow(scratch.data(), scratch.device(), scratch.dtype(), scratch.shape(),
                                                scratch.layout());
@@ -114,11 +119,11 @@ class HostBackend final : public Backend {
       }
     }
     const int64_t rest = key.batch - runners * plan.per_runner;
-    if (rest > 0) plan.rest = make_workspace(key, rest);
+    if (rest > 0) plan.rest = make_workspace(key, rest, all());
     return plan;
   }
 
-  HostWorkspace prepare_whole(const executors::PlanKey& key) const { return make_workspace(key, key.batch); }
+  HostWorkspace prepare_whole(const executors::PlanKey& key) const { return make_workspace(key, key.batch, all()); }
 
   void run_ops(const HostWorkspace& workspace, const Tensor& input, Tensor& output, graph::OpRange ops) const {
     const host::CoreLease lease(threads_);
@@ -145,18 +150,58 @@ class HostBackend final : public Backend {
       for (int64_t t = begin; t < end; ++t) {
         const Runner& runner = plan.runners[std::size_t(t)];
         for (int64_t done = 0; done < plan.per_runner; done += plan.per_pass) {
-          const bool whole = plan.per_runner - done >= plan.per_pass;
-          walk(whole ? runner.pass : runner.last, images(t * plan.per_runner + done), 1);
+          const HostWorkspace& pass = plan.per_runner - done >= plan.per_pass ? runner.pass : runner.last;
+          walk(pass, images(t * plan.per_runner + done), 1, body());
+          if (has_head()) hand_to_head(pass, runner.head, done);
         }
+        if (has_head()) walk(runner.head, images(t * plan.per_runner), 1, head());
       }
     });
-    if (plan.rest.values.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), lease.cores());
+    if (plan.rest.values.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), lease.cores(), all());
   }
 
  private:
-  HostWorkspace make_workspace(const executors::PlanKey& key, int64_t batch) const {
-    HostWorkspace w{executors::Workspace::make(*graph_, batch_of(key, batch), Device::host(), sizeof(float)), {}};
-    const std::size_t scratch = executors::host_scratch_bytes(*graph_, w.values.plan, weights_);
+  // The first op of the head: the ops after the last global pooling, when they read nothing
+  // from before it but the pooled features; else the end (a runner then runs every op per
+  // pass).
+  static std::size_t head_of(const graph::Graph& graph) {
+    std::size_t pool = graph.ops.size();
+    for (std::size_t i = 0; i < graph.ops.size(); ++i) {
+      if (graph.ops[i].kind == ops::OpKind::GlobalPool) pool = i;
+    }
+    if (pool == graph.ops.size()) return pool;
+    std::vector<bool> known(graph.values.size(), false);
+    known[std::size_t(graph.ops[pool].output)] = true;
+    for (std::size_t i = pool + 1; i < graph.ops.size(); ++i) {
+      const graph::Op& op = graph.ops[i];
+      for (int v : {op.input, op.residual, op.gates}) {
+        if (v >= 0 && !known[std::size_t(v)]) return graph.ops.size();
+      }
+      if (op.output >= 0) known[std::size_t(op.output)] = true;
+    }
+    return pool + 1;
+  }
+
+  bool has_head() const { return head_ < graph_->ops.size(); }
+  graph::OpRange all() const { return {0, graph_->ops.size()}; }
+  graph::OpRange body() const { return {0, head_}; }
+  graph::OpRange head() const { return {head_, graph_->ops.size()}; }
+
+  // Copies the pooled features of a pass's images to their place in the head's workspace,
+  // behind the `done` images before them.
+  void hand_to_head(const HostWorkspace& pass, const HostWorkspace& head, int64_t done) const {
+    const std::size_t features = std::size_t(graph_->ops[head_ - 1].output);
+    const graph::PlannedValue& from = pass.values.plan.values[features];
+    const graph::PlannedValue& to = head.values.plan.values[features];
+    const std::size_t per_image = from.bytes / std::size_t(from.geometry.batch);
+    std::memcpy(head.values.data() + to.offset + std::size_t(done) * per_image, pass.values.data() + from.offset,
+                from.bytes);
+  }
+
+  HostWorkspace make_workspace(const executors::PlanKey& key, int64_t batch, graph::OpRange ops) const {
+    HostWorkspace w{executors::Workspace::make(*graph_, batch_of(key, batch), Device::host(), sizeof(float), ops),
+                    {}};
+    const std::size_t scratch = executors::host_scratch_bytes(*graph_, w.values.plan, weights_, ops);
     w.scratch = Tensor::allocate(Device::host(), DType::U8, {int64_t(std::max<std::size_t>(scratch, 1))},
                                  Layout::RowMajor);
     return w;
@@ -167,15 +212,16 @@ class HostBackend final : public Backend {
     return key;
   }
 
-  void walk(const HostWorkspace& workspace, const ops::Io& io, int threads) const {
+  void walk(const HostWorkspace& workspace, const ops::Io& io, int threads, graph::OpRange range) const {
     HostOps ops(weights_, threads, workspace.scratch.data());
-    executors::walk<float>(*graph_, workspace.values, {0, graph_->ops.size()}, io, ops);
+    executors::walk<float>(*graph_, workspace.values, range, io, ops);
   }
 
   std::shared_ptr<const graph::Graph> graph_;
   ModelOptions options_;
   int threads_;
   std::vector<HostOpWeights> weights_;  // indexed by params id
+  std::size_t head_;  // see head_of
 };
 
 void HostExecutor::enqueue(const Tensor& input, Tensor& output) {

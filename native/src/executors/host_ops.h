@@ -72,12 +72,13 @@ struct HostWeights {
   }
 };
 
-// The scratch memory the ops of `plan` need on the host: the GEMM's BF16 copy of its
-// input, for the largest one.
+// The scratch memory the ops `range` of `plan` need on the host: the GEMM's BF16 copy of
+// its input, for the largest one.
 inline std::size_t host_scratch_bytes(const graph::Graph& graph, const graph::Plan& plan,
-                                      const std::vector<HostOpWeights>& weights) {
+                                      const std::vector<HostOpWeights>& weights, graph::OpRange range) {
   std::size_t bytes = 0;
-  for (const graph::Op& op : graph.ops) {
+  for (std::size_t i = range.begin; i < std::min(range.end, graph.ops.size()); ++i) {
+    const graph::Op& op = graph.ops[i];
     if (op.params < 0) continue;
     const int64_t rows = plan.values[std::size_t(op.output)].geometry.pixels();
     bytes = std::max(bytes, ops::gemm_scratch_bytes(weights[std::size_t(op.params)].packed, rows));

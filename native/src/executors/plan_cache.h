@@ -38,16 +38,18 @@ struct Workspace {
   graph::Plan plan;
   Tensor memory;
 
-  static Workspace make(const graph::Graph& graph, const PlanKey& key, Device device, std::size_t element_size) {
-    Workspace w{graph::make_plan(graph, key.batch, key.height, key.width, element_size), Tensor()};
+  // `ops` limits the memory to the values those ops touch (graph::make_plan).
+  static Workspace make(const graph::Graph& graph, const PlanKey& key, Device device, std::size_t element_size,
+                        graph::OpRange ops = {0, std::size_t(-1)}) {
+    Workspace w{graph::make_plan(graph, key.batch, key.height, key.width, element_size, ops), Tensor()};
     w.memory = Tensor::allocate(device, DType::U8, {int64_t(w.plan.workspace_bytes)}, Layout::RowMajor);
     return w;
   }
   // A plan for `key` in memory that `owner` holds, which is large enough: a smaller batch
   // of the same images, say.
   static Workspace within(const Workspace& owner, const graph::Graph& graph, const PlanKey& key,
-                          std::size_t element_size) {
-    Workspace w{graph::make_plan(graph, key.batch, key.height, key.width, element_size), Tensor()};
+                          std::size_t element_size, graph::OpRange ops = {0, std::size_t(-1)}) {
+    Workspace w{graph::make_plan(graph, key.batch, key.height, key.width, element_size, ops), Tensor()};
     w.memory = Tensor::borrow(owner.data(), owner.memory.device(), DType::U8, {int64_t(w.plan.workspace_bytes)},
                               Layout::RowMajor);
     return w;

@@ -35,11 +35,12 @@ void shape_values(const Graph& graph, Plan& plan) {
   }
 }
 
-// The op index of each value's first definition and last use.
-void lifetimes(const Graph& graph, std::vector<int>& first, std::vector<int>& last) {
+// The op index of each value's first definition and last use among the ops `range`;
+// first stays at the int maximum for a value they do not touch.
+void lifetimes(const Graph& graph, OpRange range, std::vector<int>& first, std::vector<int>& last) {
   first.assign(graph.values.size(), std::numeric_limits<int>::max());
   last.assign(graph.values.size(), -1);
-  for (int i = 0; i < int(graph.ops.size()); ++i) {
+  for (int i = int(range.begin); i < int(std::min(range.end, graph.ops.size())); ++i) {
     const Op& op = graph.ops[std::size_t(i)];
     for (int v : {op.input, op.output, op.residual, op.gates}) {
       if (v < 0) continue;
@@ -52,10 +53,14 @@ void lifetimes(const Graph& graph, std::vector<int>& first, std::vector<int>& la
 std::size_t align(std::size_t bytes) { return (bytes + kValueAlignment - 1) / kValueAlignment * kValueAlignment; }
 
 // Greedy first fit, largest values first: each value takes the lowest offset that does
-// not overlap a placed value whose lifetime overlaps its own.
-void place_values(const Graph& graph, Plan& plan) {
+// not overlap a placed value whose lifetime overlaps its own. Values the ops `range` do not
+// touch get no memory.
+void place_values(const Graph& graph, OpRange range, Plan& plan) {
   std::vector<int> first, last;
-  lifetimes(graph, first, last);
+  lifetimes(graph, range, first, last);
+  for (std::size_t v = 0; v < plan.values.size(); ++v) {
+    if (last[v] < 0) plan.values[v].bytes = 0;
+  }
   std::vector<std::size_t> order(plan.values.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
@@ -82,7 +87,8 @@ void place_values(const Graph& graph, Plan& plan) {
 
 }  // namespace
 
-Plan make_plan(const Graph& graph, int64_t batch, int64_t height, int64_t width, std::size_t element_size) {
+Plan make_plan(const Graph& graph, int64_t batch, int64_t height, int64_t width, std::size_t element_size,
+               OpRange ops) {
   if (batch < 1 || height < 1 || width < 1) {
     fail(ErrorCode::InvalidArgument, "the input needs batch, height and width of at least 1, found batch " +
                                          std::to_string(batch) + ", " + std::to_string(height) + "x" +
@@ -108,7 +114,7 @@ Plan make_plan(const Graph& graph, int64_t batch, int64_t height, int64_t width,
     }
     value.bytes = std::size_t(g.pixels() * g.stored_channels) * element_size;
   }
-  place_values(graph, plan);
+  place_values(graph, ops, plan);
   return plan;
 }
 

@@ -31,9 +31,11 @@ struct Plan {
 // Every value is aligned to this many bytes (what cuDNN and vector loads like best).
 constexpr std::size_t kValueAlignment = 256;
 
-// Shapes and places every value for a batch of `batch` images of height x width, with
-// `element_size`-byte activations. This is where an input's size is checked: sizes the
-// kernels cannot index are refused, as they come, before anything narrows them.
-Plan make_plan(const Graph& graph, int64_t batch, int64_t height, int64_t width, std::size_t element_size);
+// Shapes every value for a batch of `batch` images of height x width, with `element_size`-byte
+// activations, and places those that the ops `ops` (by default all) read or write; the
+// others get no memory. This is where an input's size is checked: sizes the kernels cannot
+// index are refused, as they come, before anything narrows them.
+Plan make_plan(const Graph& graph, int64_t batch, int64_t height, int64_t width, std::size_t element_size,
+               OpRange ops = {0, std::size_t(-1)});
 
 }  // namespace ghostnet::graph
