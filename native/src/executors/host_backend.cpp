@@ -161,13 +161,13 @@ class HostBackend final : public Backend {
   }
 
  private:
-  // The first op of the head: the ops after the last global pooling, when they read nothing
-  // from before it but the pooled features; else the end (a runner then runs every op per
-  // pass).
+  // The first op of the head: the ops after the last op that pools images, when they read
+  // nothing from before it but the pooled features; else the end (a runner then runs every
+  // op per pass).
   static std::size_t head_of(const graph::Graph& graph) {
     std::size_t pool = graph.ops.size();
     for (std::size_t i = 0; i < graph.ops.size(); ++i) {
-      if (graph.ops[i].kind == ops::OpKind::GlobalPool) pool = i;
+      if (ops::visit_op(graph.ops[i].kind, [](auto kind) { return decltype(kind)::kPoolsImage; })) pool = i;
     }
     if (pool == graph.ops.size()) return pool;
     std::vector<bool> known(graph.values.size(), false);

@@ -32,6 +32,7 @@ struct GlobalAveragePool {
 
 struct GlobalPoolOp : OpDefaults {
   static constexpr const char* kName = "global_pool";
+  static constexpr bool kPoolsImage = true;
   static Size output_size(const Window&, Size) { return {1, 1}; }
 
   template <typename T, typename Launch>

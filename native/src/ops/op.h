@@ -69,6 +69,9 @@ struct OpDefaults {
 
   // The weight layout the functor reads: it has no weights.
   static std::vector<float> functor_weights(const ConvParams&) { return {}; }
+
+  // Whether the op pools each image to one pixel: what comes after works on features.
+  static constexpr bool kPoolsImage = false;
 };
 
 }  // namespace ghostnet::ops
