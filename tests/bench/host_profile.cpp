@@ -81,8 +81,7 @@ int main(int argc, char** argv) {
   ops::Io io;
   io.input = input.data();
   io.output = logits.data();
-  std::vector<char> scratch(executors::host_scratch_bytes(graph, workspace.plan, prepared, {0, graph.ops.size()}) + 1);
-  const executors::HostOps host_ops(prepared, s.threads, scratch.data());
+  const executors::HostOps host_ops(prepared, s.threads);
 
   std::vector<double> seconds(graph.ops.size(), 0.0);
   int passes = 0;

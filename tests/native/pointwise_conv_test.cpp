@@ -11,10 +11,12 @@
 
 #include "comparison.h"
 #include "ghostnet/dtype.h"
+#include "ghostnet/error.h"
 #include "host/thread_pool.h"
 #include "op_testing.h"
 #include "ops/pointwise_conv.h"
 #include "ops/pointwise_conv_gemm.h"
+#include "ops/pointwise_conv_gemm_bf16.h"
 
 namespace ghostnet::ops {
 namespace {
@@ -42,7 +44,6 @@ void expect_gemm_matches_reference_functor(bool bf16) {
         if (bf16) params.weight = rounded_to_bf16(params.weight);
         const std::vector<float> reference_x = bf16 ? rounded_to_bf16(x) : x;
         const std::vector<float> functor_weights = PointwiseConvOp::functor_weights(params);
-        std::vector<char> scratch(gemm_scratch_bytes(packed, pixels) + 1);
         for (Act act : {Act::None, Act::Relu, Act::HardSigmoid}) {
           SCOPED_TRACE(::testing::Message() << pixels << " pixels, " << in_channels << " -> " << out_channels
                                             << " channels, act " << int(act));
@@ -56,10 +57,9 @@ void expect_gemm_matches_reference_functor(bool bf16) {
           o.act = act;
           PointwiseConvOp::run(o, [](const auto& f) { testing::run_elements(f); });
           const View<const float> in{x.data(), o.input.shape};
-          pointwise_conv_gemm(in, packed, act, {gemm.data(), o.output.shape}, 1, scratch.data());
+          pointwise_conv_gemm(in, packed, act, {gemm.data(), o.output.shape}, 1);
           ASSERT_TRUE(testing::within_relative(gemm, reference, 1e-5));
-          pointwise_conv_gemm(in, packed, act, {gemm_threads.data(), o.output.shape}, host::available_cores(),
-                              scratch.data());
+          pointwise_conv_gemm(in, packed, act, {gemm_threads.data(), o.output.shape}, host::available_cores());
           ASSERT_EQ(gemm_threads, gemm);
         }
       }
@@ -82,6 +82,24 @@ TEST(PointwiseConvGemm, InBf16MatchesTheReferenceFunctorOnBf16Values) {
     GTEST_SKIP() << "this CPU lacks AVX512_BF16";
   }
   expect_gemm_matches_reference_functor(true);
+}
+
+TEST(PointwiseConvGemm, InBf16RefusesMoreInputChannelsThanItsTileHolds) {
+  ConvParams params;
+  params.out = 1;
+  params.in = kMaxBf16Channels + 1;
+  params.weight.assign(std::size_t(params.in), 0.5f);
+  params.bias = {0.0f};
+  try {
+    pack_for_gemm(params, true);
+    ADD_FAILURE() << "packed";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(std::string(error.what()).find(std::to_string(params.in)), std::string::npos) << error.what();
+  }
+  params.in = kMaxBf16Channels;
+  params.weight.assign(std::size_t(params.in), 0.5f);
+  EXPECT_NO_THROW(pack_for_gemm(params, true));
 }
 
 }  // namespace

@@ -33,20 +33,14 @@ using executors::HostWeights;
 // activations stay in the core's caches.
 constexpr int64_t kImagesPerPass = 2;
 
-// A plan with the memory of its values and the scratch memory its ops need.
-struct HostWorkspace {
-  executors::Workspace values;
-  Tensor scratch;
-};
-
 // A thread's share of a split batch: its images, kImagesPerPass at a time in `pass`, the
 // last few in `last`, which uses the same memory, up to the head; then the head (the ops on
 // pooled features, whose weights are most of the model's) for all of them at once in `head`,
 // so that each of those weights is read once for the thread's share.
 struct Runner {
-  HostWorkspace pass;
-  HostWorkspace last;
-  HostWorkspace head;
+  executors::Workspace pass;
+  executors::Workspace last;
+  executors::Workspace head;
 };
 
 // What the forward passes of one input shape need. The batch's first runners.size() *
@@ -56,7 +50,7 @@ struct HostPlan {
   int64_t per_runner = 0;
   int64_t per_pass = 0;
   std::vector<Runner> runners;
-  HostWorkspace rest;
+  executors::Workspace rest;
 };
 
 class HostBackend;
@@ -74,7 +68,7 @@ class HostExecutor final : public Executor {
   Stream stream_;
   executors::PlanCache<HostPlan> plans_;
   // For run_ops: the whole batch a layer at a time, so that every value can be read back.
-  executors::PlanCache<HostWorkspace> op_plans_;
+  executors::PlanCache<executors::Workspace> op_plans_;
 };
 
 class HostBackend final : public Backend {
@@ -109,11 +103,7 @@ class HostBackend final : public Backend {
         Runner runner{make_workspace(key, plan.per_pass, body()), {}, {}};
         if (has_head()) runner.head = make_workspace(key, plan.per_runner, head());
         if (const int64_t last = plan.per_runner % plan.per_pass; last > 0) {
-          runner.last.values = executors::Workspace::within(runner.pass.values, *graph_, batch_of(key, last),
-                                                            sizeof(float), body());
-          const Tensor& scratch = runner.pass.scratch;
-          runner.last.scratch = Tensor::borrow(scratch.data(), scratch.device(), scratch.dtype(), scratch.shape(),
-                                               scratch.layout());
+          runner.last = executors::Workspace::within(runner.pass, *graph_, batch_of(key, last), sizeof(float), body());
         }
         plan.runners.push_back(std::move(runner));
       }
@@ -123,12 +113,12 @@ class HostBackend final : public Backend {
     return plan;
   }
 
-  HostWorkspace prepare_whole(const executors::PlanKey& key) const { return make_workspace(key, key.batch, all()); }
+  executors::Workspace prepare_whole(const executors::PlanKey& key) const { return make_workspace(key, key.batch, all()); }
 
-  void run_ops(const HostWorkspace& workspace, const Tensor& input, Tensor& output, graph::OpRange ops) const {
+  void run_ops(const executors::Workspace& workspace, const Tensor& input, Tensor& output, graph::OpRange ops) const {
     const host::CoreLease lease(threads_);
-    HostOps host_ops(weights_, lease.cores(), workspace.scratch.data());
-    executors::walk<float>(*graph_, workspace.values, ops, executors::io_of(input, output, options_), host_ops);
+    HostOps host_ops(weights_, lease.cores());
+    executors::walk<float>(*graph_, workspace, ops, executors::io_of(input, output, options_), host_ops);
   }
 
   void run(const HostPlan& plan, const Tensor& input, Tensor& output) const {
@@ -150,14 +140,14 @@ class HostBackend final : public Backend {
       for (int64_t t = begin; t < end; ++t) {
         const Runner& runner = plan.runners[std::size_t(t)];
         for (int64_t done = 0; done < plan.per_runner; done += plan.per_pass) {
-          const HostWorkspace& pass = plan.per_runner - done >= plan.per_pass ? runner.pass : runner.last;
+          const executors::Workspace& pass = plan.per_runner - done >= plan.per_pass ? runner.pass : runner.last;
           walk(pass, images(t * plan.per_runner + done), 1, body());
           if (has_head()) hand_to_head(pass, runner.head, done);
         }
         if (has_head()) walk(runner.head, images(t * plan.per_runner), 1, head());
       }
     });
-    if (plan.rest.values.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), lease.cores(), all());
+    if (plan.rest.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), lease.cores(), all());
   }
 
  private:
@@ -189,22 +179,17 @@ class HostBackend final : public Backend {
 
   // Copies the pooled features of a pass's images to their place in the head's workspace,
   // behind the `done` images before them.
-  void hand_to_head(const HostWorkspace& pass, const HostWorkspace& head, int64_t done) const {
+  void hand_to_head(const executors::Workspace& pass, const executors::Workspace& head, int64_t done) const {
     const std::size_t features = std::size_t(graph_->ops[head_ - 1].output);
-    const graph::PlannedValue& from = pass.values.plan.values[features];
-    const graph::PlannedValue& to = head.values.plan.values[features];
+    const graph::PlannedValue& from = pass.plan.values[features];
+    const graph::PlannedValue& to = head.plan.values[features];
     const std::size_t per_image = from.bytes / std::size_t(from.geometry.batch);
-    std::memcpy(head.values.data() + to.offset + std::size_t(done) * per_image, pass.values.data() + from.offset,
+    std::memcpy(head.data() + to.offset + std::size_t(done) * per_image, pass.data() + from.offset,
                 from.bytes);
   }
 
-  HostWorkspace make_workspace(const executors::PlanKey& key, int64_t batch, graph::OpRange ops) const {
-    HostWorkspace w{executors::Workspace::make(*graph_, batch_of(key, batch), Device::host(), sizeof(float), ops),
-                    {}};
-    const std::size_t scratch = executors::host_scratch_bytes(*graph_, w.values.plan, weights_, ops);
-    w.scratch = Tensor::allocate(Device::host(), DType::U8, {int64_t(std::max<std::size_t>(scratch, 1))},
-                                 Layout::RowMajor);
-    return w;
+  executors::Workspace make_workspace(const executors::PlanKey& key, int64_t batch, graph::OpRange ops) const {
+    return executors::Workspace::make(*graph_, batch_of(key, batch), Device::host(), sizeof(float), ops);
   }
 
   static executors::PlanKey batch_of(executors::PlanKey key, int64_t batch) {
@@ -212,9 +197,9 @@ class HostBackend final : public Backend {
     return key;
   }
 
-  void walk(const HostWorkspace& workspace, const ops::Io& io, int threads, graph::OpRange range) const {
-    HostOps ops(weights_, threads, workspace.scratch.data());
-    executors::walk<float>(*graph_, workspace.values, range, io, ops);
+  void walk(const executors::Workspace& workspace, const ops::Io& io, int threads, graph::OpRange range) const {
+    HostOps ops(weights_, threads);
+    executors::walk<float>(*graph_, workspace, range, io, ops);
   }
 
   std::shared_ptr<const graph::Graph> graph_;
@@ -236,8 +221,8 @@ void HostExecutor::run_ops(const Tensor& input, Tensor& output, graph::OpRange o
 }
 
 ValueReadout HostExecutor::read_value(const Tensor& input, int value) {
-  const HostWorkspace& workspace = op_plans_.existing(executors::PlanKey::of(input));
-  return executors::read_planned_value<float>(workspace.values, value,
+  const executors::Workspace& workspace = op_plans_.existing(executors::PlanKey::of(input));
+  return executors::read_planned_value<float>(workspace, value,
                                               [](void* to, const void* from, std::size_t bytes) {
                                                 std::memcpy(to, from, bytes);
                                               });

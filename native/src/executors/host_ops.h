@@ -72,27 +72,11 @@ struct HostWeights {
   }
 };
 
-// The scratch memory the ops `range` of `plan` need on the host: the GEMM's BF16 copy of
-// its input, for the largest one.
-inline std::size_t host_scratch_bytes(const graph::Graph& graph, const graph::Plan& plan,
-                                      const std::vector<HostOpWeights>& weights, graph::OpRange range) {
-  std::size_t bytes = 0;
-  for (std::size_t i = range.begin; i < std::min(range.end, graph.ops.size()); ++i) {
-    const graph::Op& op = graph.ops[i];
-    if (op.params < 0) continue;
-    const int64_t rows = plan.values[std::size_t(op.output)].geometry.pixels();
-    bytes = std::max(bytes, ops::gemm_scratch_bytes(weights[std::size_t(op.params)].packed, rows));
-  }
-  return bytes;
-}
-
 // How the host runs each op kind on up to `threads` threads: its functor in parallel
 // loops, or, where an overload names the op kind's definition, its fast path.
 class HostOps {
  public:
-  // `scratch` holds host_scratch_bytes for the plan the ops run in.
-  HostOps(const std::vector<HostOpWeights>& weights, int threads, void* scratch)
-      : weights_(weights), threads_(threads), scratch_(scratch) {}
+  HostOps(const std::vector<HostOpWeights>& weights, int threads) : weights_(weights), threads_(threads) {}
 
   OpWeights weights(int params) const {
     const HostOpWeights& w = weights_[std::size_t(params)];
@@ -138,12 +122,11 @@ class HostOps {
   void gemm(const graph::Op& op, const ops::Operands<float>& o) const {
     const ops::PackedPointwise& packed = weights_[std::size_t(op.params)].packed;
     const double work = double(o.output.shape.pixels()) * packed.in_channels * packed.out_channels;
-    ops::pointwise_conv_gemm(o.input, packed, o.act, o.output, threads_for(work), scratch_);
+    ops::pointwise_conv_gemm(o.input, packed, o.act, o.output, threads_for(work));
   }
 
   const std::vector<HostOpWeights>& weights_;
   int threads_;
-  void* scratch_;
 };
 
 }  // namespace ghostnet::executors

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ghostnet/dtype.h"
+#include "ghostnet/error.h"
 #include "host/simd.h"
 #include "host/thread_pool.h"
 #include "ops/pointwise_conv_gemm_bf16.h"
@@ -120,6 +121,11 @@ GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t in_stride, int6
 }  // namespace
 
 PackedPointwise pack_for_gemm(const ConvParams& params, bool bf16) {
+  if (bf16 && params.in > kMaxBf16Channels) {
+    fail(ErrorCode::InvalidArgument, "bf16 on the host takes pointwise convolutions of at most " +
+                                         std::to_string(kMaxBf16Channels) + " input channels; this model has one of " +
+                                         std::to_string(params.in) + ": use fp32");
+  }
   PackedPointwise packed;
   packed.isa = host::host_isa();
   packed.bf16 = bf16;
@@ -150,33 +156,20 @@ PackedPointwise pack_for_gemm(const ConvParams& params, bool bf16) {
   return packed;
 }
 
-std::size_t gemm_scratch_bytes(const PackedPointwise& w, int64_t rows) {
-  return w.bf16 ? std::size_t(rows) * even_channels(w.in_channels) * sizeof(uint16_t) : 0;
-}
-
-void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act, View<float> out, int threads,
-                         void* scratch) {
+void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act, View<float> out, int threads) {
   const int64_t pixels = out.shape.pixels();
   const int64_t in_stride = in.shape.stored_channels, out_stride = out.shape.stored_channels;
   const int panels = (w.out_channels + w.panel - 1) / w.panel;
   const int panel_groups = (panels + kPanelsPerTask - 1) / kPanelsPerTask;
   const int64_t row_block = threads > 1 ? rows_per_task(pixels, panel_groups, threads) : kRowBlock;
   const int64_t row_blocks = (pixels + row_block - 1) / row_block;
-  uint16_t* rounded = static_cast<uint16_t*>(scratch);
-  const int64_t rounded_stride = even_channels(w.in_channels);
-  if (w.bf16) {
-    host::parallel_for(pixels, kRowBlock, threads, [&](int64_t begin, int64_t end) {
-      round_rows_to_bf16(in.data + begin * in_stride, end - begin, in_stride, w.in_channels,
-                         rounded + begin * rounded_stride);
-    });
-  }
   host::parallel_for(row_blocks * panel_groups, 1, threads, [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
       const int64_t row = task / panel_groups * row_block, rows = std::min(row_block, pixels - row);
       const int group = int(task % panel_groups);
       const int first = group * kPanelsPerTask, last = std::min(panels, (group + 1) * kPanelsPerTask);
       if (w.bf16) {
-        gemm_bf16_rows(rounded + row * rounded_stride, rows, w, first, last, act, out.data + row * out_stride,
+        gemm_bf16_rows(in.data + row * in_stride, in_stride, rows, w, first, last, act, out.data + row * out_stride,
                        out_stride);
         continue;
       }

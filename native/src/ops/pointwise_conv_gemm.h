@@ -3,11 +3,10 @@
 //
 // In FP32 (pointwise_conv_gemm.cpp) for every instruction set; in BF16
 // (pointwise_conv_gemm_bf16.cpp) on CPUs with AVX512_BF16, where the weights are stored as
-// bfloat16, each input row is rounded to bfloat16 once, and products of bfloat16 pairs are
-// summed in FP32.
+// bfloat16, each tile of input rows is rounded to bfloat16 once, and products of bfloat16
+// pairs are summed in FP32.
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -33,17 +32,12 @@ struct PackedPointwise {
 };
 
 // Packs for the instruction set the host kernels run with (host::host_isa()), in BF16 when
-// `bf16` (which needs host::cpu_has_avx512_bf16()).
+// `bf16` (which needs host::cpu_has_avx512_bf16(), and at most kMaxBf16Channels inputs).
 PackedPointwise pack_for_gemm(const ConvParams& params, bool bf16);
-
-// The bytes of scratch memory the GEMM needs for `rows` input rows: their BF16 copy.
-std::size_t gemm_scratch_bytes(const PackedPointwise& weights, int64_t rows);
 
 // The operands of PointwiseConv<float>, with the weights packed: `in` holds
 // weights.in_channels of every pixel and `out` weights.out_channels. Runs on up to `threads`
 // threads; each output element's arithmetic is the same whatever the thread count.
-// `scratch` holds gemm_scratch_bytes(weights, pixels) bytes.
-void pointwise_conv_gemm(View<const float> in, const PackedPointwise& weights, Act act, View<float> out, int threads,
-                         void* scratch);
+void pointwise_conv_gemm(View<const float> in, const PackedPointwise& weights, Act act, View<float> out, int threads);
 
 }  // namespace ghostnet::ops

@@ -83,10 +83,9 @@ GN_BF16_INLINE void tile_of(const Tile& t, int rows) {
   tile<R, V>(t);
 }
 
-}  // namespace
-
-GN_TARGET_AVX512_BF16 void round_rows_to_bf16(const float* in, int64_t rows, int64_t in_stride, int k,
-                                              uint16_t* out) {
+// Rounds rows [0, rows) of `in` to bfloat16, nearest even, each padded with a zero to
+// even_channels(k).
+GN_BF16_INLINE void round_rows_to_bf16(const float* in, int64_t rows, int64_t in_stride, int k, uint16_t* out) {
   const int padded = even_channels(k);
   for (int64_t r = 0; r < rows; ++r) {
     const float* x = in + r * in_stride;
@@ -103,22 +102,25 @@ GN_TARGET_AVX512_BF16 void round_rows_to_bf16(const float* in, int64_t rows, int
   }
 }
 
-GN_TARGET_AVX512_BF16 void gemm_bf16_rows(const uint16_t* in, int64_t rows, const PackedPointwise& w, int first,
-                                          int last, Act act, float* out, int64_t out_stride) {
-  const int pairs = even_channels(w.in_channels) / 2;
-  for (int p = first; p < last; ++p) {
-    Tile t;
-    t.in_stride = 2 * pairs;
-    t.panel = w.bf16_panels.data() + int64_t(p) * pairs * kPanel * 2;
-    t.bias = w.bias.data() + p * kPanel;
-    t.pairs = pairs;
-    t.out_stride = out_stride;
-    t.columns = std::min(kPanel, w.out_channels - p * kPanel);
-    t.act = act;
-    for (int64_t row = 0; row < rows; row += kTileRows) {
-      t.in = in + row * t.in_stride;
+}  // namespace
+
+GN_TARGET_AVX512_BF16 void gemm_bf16_rows(const float* in, int64_t in_stride, int64_t rows, const PackedPointwise& w,
+                                          int first, int last, Act act, float* out, int64_t out_stride) {
+  uint16_t rounded[kTileRows * kMaxBf16Channels];
+  Tile t;
+  t.in = rounded;
+  t.pairs = even_channels(w.in_channels) / 2;
+  t.in_stride = 2 * t.pairs;
+  t.out_stride = out_stride;
+  t.act = act;
+  for (int64_t row = 0; row < rows; row += kTileRows) {
+    const int n = int(std::min<int64_t>(kTileRows, rows - row));
+    round_rows_to_bf16(in + row * in_stride, n, in_stride, w.in_channels, rounded);
+    for (int p = first; p < last; ++p) {
+      t.panel = w.bf16_panels.data() + int64_t(p) * t.pairs * kPanel * 2;
+      t.bias = w.bias.data() + p * kPanel;
+      t.columns = std::min(kPanel, w.out_channels - p * kPanel);
       t.out = out + row * out_stride + p * kPanel;
-      const int n = int(std::min<int64_t>(kTileRows, rows - row));
       if (t.columns <= 16) {
         tile_of<1>(t, n);
       } else {
