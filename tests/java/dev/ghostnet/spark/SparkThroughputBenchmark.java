@@ -3,6 +3,7 @@ package dev.ghostnet.spark;
 import dev.ghostnet.Prediction;
 import dev.ghostnet.Predictor;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,10 +56,15 @@ public final class SparkThroughputBenchmark {
       predict(predictor, warmupFiles);
       classify(spark, classifier, warmup);
       for (int round = 1; round <= 2; round++) {
+        long cpu = cpuNanos();
         double direct = files.size() / predict(predictor, files);
+        double directCpu = (cpuNanos() - cpu) / 1e6 / files.size();
+        cpu = cpuNanos();
         double throughSpark = files.size() / classify(spark, classifier, measured);
-        System.out.printf(Locale.ROOT, "round %d: Predictor %.1f images/s, Spark local[2] %.1f images/s, "
-            + "Spark's overhead %.1f%%%n", round, direct, throughSpark, 100 * (1 - throughSpark / direct));
+        double sparkCpu = (cpuNanos() - cpu) / 1e6 / files.size();
+        System.out.printf(Locale.ROOT, "round %d: Predictor %.1f images/s (%.2f CPU ms each), Spark local[2] %.1f "
+            + "images/s (%.2f CPU ms each), Spark's overhead %.1f%%%n", round, direct, directCpu, throughSpark,
+            sparkCpu, 100 * (1 - throughSpark / direct));
       }
     } finally {
       spark.stop();
@@ -68,6 +74,12 @@ public final class SparkThroughputBenchmark {
         }
       }
     }
+  }
+
+  /** CPU time this JVM has used, all its threads, native code included. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static List<Path> copy(List<Path> samples, int copies, Path folder) throws IOException {
