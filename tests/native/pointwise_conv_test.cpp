@@ -31,7 +31,7 @@ void expect_gemm_matches_reference_functor(bool bf16) {
   unsigned seed = 1;
   for (int pixels : {1, 5, 7, 13, 97, 193}) {
     for (int in_channels : {1, 3, 37}) {
-      for (int out_channels : {1, 15, 17, 33, 100}) {
+      for (int out_channels : {1, 8, 15, 17, 24, 33, 100}) {
         const std::vector<float> x = testing::random_values(std::size_t(pixels) * in_channels, seed++);
         ConvParams params;
         params.out = out_channels;
