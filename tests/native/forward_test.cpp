@@ -17,17 +17,23 @@ namespace {
 
 class ForwardFixture : public ::testing::TestWithParam<testing::FixtureCase> {};
 
-TEST_P(ForwardFixture, HostFp32MatchesTheReference) {
-  const testing::FixtureCase& c = GetParam();
-  const Model model = Model::load(testing::fixture(c.weights), Device::host());
-  ASSERT_EQ(model.num_classes(), c.num_classes);
+// The fixture's input through its model on the host, in `precision`: the logits.
+std::vector<float> host_logits(const testing::FixtureCase& c, Precision precision) {
+  ModelOptions options;
+  options.precision = precision;
+  const Model model = Model::load(testing::fixture(c.weights), Device::host(), options);
+  EXPECT_EQ(model.num_classes(), c.num_classes);
   NpyArray input = read_npy(testing::fixture(c.input));
-  const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c.expected)));
-
   Tensor x = Tensor::borrow(input.bytes.data(), Device::host(), DType::F32, input.shape, Layout::NCHW);
   ExecutionContext context = model.create_context();
   const Tensor y = context.forward(x);
-  const std::vector<float> logits(static_cast<const float*>(y.data()), static_cast<const float*>(y.data()) + y.numel());
+  return {static_cast<const float*>(y.data()), static_cast<const float*>(y.data()) + y.numel()};
+}
+
+TEST_P(ForwardFixture, HostFp32MatchesTheReference) {
+  const testing::FixtureCase& c = GetParam();
+  const std::vector<float> logits = host_logits(c, Precision::F32);
+  const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c.expected)));
 
   RecordProperty("max_abs_error", std::to_string(testing::worst_element(logits, expected).difference));
   EXPECT_TRUE(testing::within(logits, expected, 1e-4 * c.max_abs_reference + 1e-6)) << c.name;
@@ -41,15 +47,8 @@ TEST_P(ForwardFixture, HostFp32MatchesTheReference) {
 TEST_P(ForwardFixture, HostBf16MatchesTheReferenceWithinItsBound) {
   if (!host::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU lacks AVX512_BF16: bf16 on the host is refused";
   const testing::FixtureCase& c = GetParam();
-  ModelOptions options;
-  options.precision = Precision::BF16;
-  const Model model = Model::load(testing::fixture(c.weights), Device::host(), options);
-  NpyArray input = read_npy(testing::fixture(c.input));
+  const std::vector<float> logits = host_logits(c, Precision::BF16);
   const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c.expected)));
-  Tensor x = Tensor::borrow(input.bytes.data(), Device::host(), DType::F32, input.shape, Layout::NCHW);
-  ExecutionContext context = model.create_context();
-  const Tensor y = context.forward(x);
-  const std::vector<float> logits(static_cast<const float*>(y.data()), static_cast<const float*>(y.data()) + y.numel());
 
   RecordProperty("max_abs_error", std::to_string(testing::worst_element(logits, expected).difference));
   EXPECT_TRUE(testing::within(logits, expected, testing::logits_bound(c, Precision::BF16))) << c.name;
