@@ -29,6 +29,26 @@ GN_ALWAYS_INLINE void store(float* p, Vec<W> v) {
   __builtin_memcpy(p, &v, sizeof v);
 }
 
+// Stores the first `lanes` of v (fewer than W): the halves, quarters, ... of v that fit,
+// each with one vector store, then single floats below four.
+template <int W>
+GN_ALWAYS_INLINE void store_first(float* p, Vec<W> v, int lanes) {
+  if constexpr (W <= 4) {
+    for (int j = 0; j < lanes; ++j) p[j] = v[j];
+  } else {
+    constexpr int kHalf = W / 2;
+    Vec<kHalf> low, high;
+    __builtin_memcpy(&low, &v, sizeof low);
+    __builtin_memcpy(&high, reinterpret_cast<const char*>(&v) + sizeof low, sizeof high);
+    if (lanes >= kHalf) {
+      store<kHalf>(p, low);
+      if (lanes > kHalf) store_first<kHalf>(p + kHalf, high, lanes - kHalf);
+    } else {
+      store_first<kHalf>(p, low, lanes);
+    }
+  }
+}
+
 template <int W>
 GN_ALWAYS_INLINE Vec<W> broadcast(float x) {
   return Vec<W>{} + x;

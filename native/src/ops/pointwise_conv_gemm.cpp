@@ -49,17 +49,20 @@ GN_ALWAYS_INLINE Vec<W> activate(Act act, Vec<W> v) {
   }
 }
 
-// R rows times V vectors (1 or 2) of the panel: out = act(bias + in . panel).
-template <int W, int V, int R>
+// R rows times V vectors (1 or 2) of L lanes of a panel packed for vectors of W lanes (two
+// of them: 2 * W columns): out = act(bias + in . panel). L is W, or W / 2 for a last panel
+// of W / 2 columns or fewer, which then costs a half-width vector (half a full one on AMD's
+// Zen 4, which splits 512-bit work in two) instead of computing columns that do not exist.
+template <int W, int V, int R, int L = W>
 GN_ALWAYS_INLINE void tile(const Tile& t) {
-  Vec<W> acc[R][V];
+  Vec<L> acc[R][V];
   for (int r = 0; r < R; ++r) {
-    for (int v = 0; v < V; ++v) acc[r][v] = host::load<W>(t.bias + v * W);
+    for (int v = 0; v < V; ++v) acc[r][v] = host::load<L>(t.bias + v * L);
   }
   const float* b = t.panel;
   for (int k = 0; k < t.k; ++k, b += 2 * W) {
-    Vec<W> panel[V];
-    for (int v = 0; v < V; ++v) panel[v] = host::load<W>(b + v * W);
+    Vec<L> panel[V];
+    for (int v = 0; v < V; ++v) panel[v] = host::load<L>(b + v * L);
     for (int r = 0; r < R; ++r) {
       const float x = t.in[r * t.in_stride + k];  // broadcast
       for (int v = 0; v < V; ++v) acc[r][v] += x * panel[v];
@@ -68,27 +71,27 @@ GN_ALWAYS_INLINE void tile(const Tile& t) {
   for (int r = 0; r < R; ++r) {
     float* c = t.out + r * t.out_stride;
     for (int v = 0; v < V; ++v) {
-      const Vec<W> y = activate<W>(t.act, acc[r][v]);
-      const int lanes = std::min(W, t.columns - v * W);
-      if (lanes == W) {
-        host::store<W>(c + v * W, y);
+      const Vec<L> y = activate<L>(t.act, acc[r][v]);
+      const int lanes = std::min(L, t.columns - v * L);
+      if (lanes == L) {
+        host::store<L>(c + v * L, y);
       } else {
-        for (int j = 0; j < lanes; ++j) c[v * W + j] = y[j];
+        host::store_first<L>(c + v * L, y, lanes);
       }
     }
   }
 }
 
 // A tile of `rows` rows (at most kTileRows<W>), choosing R at compile time.
-template <int W, int V, int R = kTileRows<W>>
+template <int W, int V, int L = W, int R = kTileRows<W>>
 GN_ALWAYS_INLINE void tile_of(const Tile& t, int rows) {
   if constexpr (R > 1) {
     if (rows < R) {
-      tile_of<W, V, R - 1>(t, rows);
+      tile_of<W, V, L, R - 1>(t, rows);
       return;
     }
   }
-  tile<W, V, R>(t);
+  tile<W, V, R, L>(t);
 }
 
 // Rows [0, rows) of `in` times panels [first, last) of the weights.
@@ -108,8 +111,11 @@ GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t in_stride, int6
       t.in = in + row * in_stride;
       t.out = out + row * out_stride + p * w.panel;
       const int n = int(std::min<int64_t>(kTileRows<W>, rows - row));
-      // A last panel one vector wide or less computes one vector.
-      if (t.columns <= W) {
+      // A last panel one vector wide or less computes one vector, half a vector wide or
+      // less a half-width one.
+      if (t.columns <= W / 2 && W > 4) {
+        tile_of<W, 1, W / 2>(t, n);
+      } else if (t.columns <= W) {
         tile_of<W, 1>(t, n);
       } else {
         tile_of<W, 2>(t, n);
