@@ -6,7 +6,10 @@
 //                         [--precision fp32|bf16]
 //
 // --threads 1 shows the single-threaded kernels each thread runs when a batch's images are
-// split across threads; more threads show how an op splits across them at batch 1.
+// split across threads; more threads show how an op splits across them at batch 1. The
+// core's peak is printed first, what each op kind's GFLOP/s can be held against.
+#include <immintrin.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -23,6 +26,7 @@
 #include "graph/architecture.h"
 #include "graph/graph.h"
 #include "host/isa.h"
+#include "host/simd.h"
 
 using namespace ghostnet;
 using Clock = std::chrono::steady_clock;
@@ -59,6 +63,50 @@ Settings parse(int argc, char** argv) {
   return s;
 }
 
+// The core's peak in GFLOP/s, measured: kChains independent chains of multiply-adds on
+// registers alone, enough to hide each one's latency, for kPeakRounds rounds. In FP32 on the
+// host kernels' vectors (fused where the instruction set has FMA); in BF16 as AVX-512
+// bfloat16 dot products, two multiply-adds a lane.
+constexpr int kChains = 12;
+constexpr int64_t kPeakRounds = 50'000'000;
+
+// Where the peak loops leave a sum of their chains, so that the compiler keeps them.
+volatile float peak_sink = 0;
+
+double gflops(double flops_per_round, Clock::time_point start) {
+  return flops_per_round * kPeakRounds / std::chrono::duration<double>(Clock::now() - start).count() / 1e9;
+}
+
+double fp32_peak() {
+  double result = 0;
+  host::with_host_isa([&](auto width) GN_INLINED_LAMBDA {
+    constexpr int W = decltype(width)::value;
+    host::Vec<W> acc[kChains];
+    for (int j = 0; j < kChains; ++j) acc[j] = host::broadcast<W>(1.0f + 1e-3f * float(j));
+    const host::Vec<W> scale = host::broadcast<W>(0.999999f), shift = host::broadcast<W>(1e-7f);
+    const auto start = Clock::now();
+    for (int64_t i = 0; i < kPeakRounds; ++i) {
+      for (int j = 0; j < kChains; ++j) acc[j] = acc[j] * scale + shift;
+    }
+    result = gflops(2.0 * W * kChains, start);
+    for (int j = 0; j < kChains; ++j) peak_sink = peak_sink + acc[j][0];
+  });
+  return result;
+}
+
+GN_TARGET_AVX512_BF16 double bf16_peak() {
+  __m512 acc[kChains];
+  for (int j = 0; j < kChains; ++j) acc[j] = _mm512_setzero_ps();
+  const __m512bh x = (__m512bh)_mm512_set1_epi32(0x3f803f80), y = (__m512bh)_mm512_set1_epi32(0x3a803a80);
+  const auto start = Clock::now();
+  for (int64_t i = 0; i < kPeakRounds; ++i) {
+    for (int j = 0; j < kChains; ++j) acc[j] = _mm512_dpbf16_ps(acc[j], x, y);
+  }
+  const double result = gflops(64.0 * kChains, start);
+  for (int j = 0; j < kChains; ++j) peak_sink = peak_sink + acc[j][0];
+  return result;
+}
+
 // Multiply-adds of one op, per image.
 double macs(const graph::Graph& graph, const graph::Op& op, const graph::Plan& plan) {
   if (op.params < 0) return 0;
@@ -72,6 +120,9 @@ double macs(const graph::Graph& graph, const graph::Op& op, const graph::Plan& p
 
 int main(int argc, char** argv) {
   const Settings s = parse(argc, argv);
+  std::printf("peak of one core: FP32 %.1f GFLOP/s (%s)", fp32_peak(), host::isa_name(host::host_isa()));
+  if (host::cpu_has_avx512_bf16()) std::printf(", BF16 %.1f GFLOP/s", bf16_peak());
+  std::printf("\n");
   const StateDict weights = random_ghostnet_weights(s.width, 1000, 1);
   const graph::Graph graph = graph::build_graph(weights, graph::infer_architecture(weights, "random"));
   const auto prepared = executors::prepare_weights<executors::HostOpWeights>(graph, executors::HostWeights{s.bf16});
