@@ -64,7 +64,9 @@ TEST(ThreadPool, NoMoreThreadsTakePartThanTheCallerAllows) {
       seen.insert(std::this_thread::get_id());
     });
     EXPECT_LE(int(seen.size()), threads);
-    if (threads == 1) EXPECT_EQ(*seen.begin(), std::this_thread::get_id()) << "one thread is the caller's";
+    if (threads == 1) {
+      EXPECT_EQ(*seen.begin(), std::this_thread::get_id()) << "one thread is the caller's";
+    }
   }
 }
 
