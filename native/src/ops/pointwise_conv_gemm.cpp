@@ -55,6 +55,7 @@ GN_ALWAYS_INLINE Vec<W> activate(Act act, Vec<W> v) {
 // Zen 4, which splits 512-bit work in two) instead of computing columns that do not exist.
 template <int W, int V, int R, int L = W>
 GN_ALWAYS_INLINE void tile(const Tile& t) {
+  static_assert(L == W || V == 1, "a panel's second vector starts W lanes in: half-width tiles take one");
   Vec<L> acc[R][V];
   for (int r = 0; r < R; ++r) {
     for (int v = 0; v < V; ++v) acc[r][v] = host::load<L>(t.bias + v * L);
