@@ -49,13 +49,13 @@ GN_ALWAYS_INLINE Vec<W> activate(Act act, Vec<W> v) {
   }
 }
 
-// R rows times V vectors (1 or 2) of L lanes of a panel packed for vectors of W lanes (two
-// of them: 2 * W columns): out = act(bias + in . panel). L is W, or W / 2 for a last panel
+// R rows times the first V * L columns (V vectors of L lanes) of a panel of 2 * W columns,
+// packed for vectors of W lanes: out = act(bias + in . panel). L is W, or W / 2 for a last panel
 // of W / 2 columns or fewer, which then costs a half-width vector (half a full one on AMD's
 // Zen 4, which splits 512-bit work in two) instead of computing columns that do not exist.
 template <int W, int V, int R, int L = W>
 GN_ALWAYS_INLINE void tile(const Tile& t) {
-  static_assert(L == W || V == 1, "a panel's second vector starts W lanes in: half-width tiles take one");
+  static_assert(V * L <= 2 * W, "a tile's columns lie within its panel");
   Vec<L> acc[R][V];
   for (int r = 0; r < R; ++r) {
     for (int v = 0; v < V; ++v) acc[r][v] = host::load<L>(t.bias + v * L);
