@@ -20,6 +20,8 @@ struct RowContext {
   const float* in;        // the image's first input pixel, at the block's first channel
   float* out;             // the row's first output pixel, at the block's first channel
   const float* residual;  // likewise, or null
+  float* copy;            // where the centre inputs go (DepthwiseRows::copy_offset), or null
+  const float* copy_residual;  // the residual there, or null
   const float* weight;    // at the block's first channel
   const float* bias;
   int in_width, in_stride, out_stride, weight_stride;
@@ -28,10 +30,23 @@ struct RowContext {
 };
 
 template <int W>
-GN_ALWAYS_INLINE void finish(const RowContext& r, int ox, Vec<W> acc, Act act) {
+GN_ALWAYS_INLINE void finish(const RowContext& r, int ox, Vec<W> acc, Vec<W> centre, Act act) {
+  const int64_t at = int64_t(ox) * r.out_stride;
   acc = activate<W>(act, acc);
-  if (r.residual != nullptr) acc += host::load<W>(r.residual + int64_t(ox) * r.out_stride);
-  host::store<W>(r.out + int64_t(ox) * r.out_stride, acc);
+  if (r.residual != nullptr) acc += host::load<W>(r.residual + at);
+  host::store<W>(r.out + at, acc);
+  if (r.copy != nullptr) {
+    if (r.copy_residual != nullptr) centre += host::load<W>(r.copy_residual + at);
+    host::store<W>(r.copy + at, centre);
+  }
+}
+
+// The input under output pixel ox's window centre, when it is to be copied (else zero).
+template <int W>
+GN_ALWAYS_INLINE Vec<W> centre_input(const RowContext& r, const Window& window, int ox) {
+  if (r.copy == nullptr) return Vec<W>{};
+  const int y = r.y0 + window.kernel / 2, x = ox * window.stride - window.pad + window.kernel / 2;
+  return host::load<W>(r.in + (int64_t(y) * r.in_width + x) * r.in_stride);
 }
 
 // P neighbouring output pixels from ox whose windows lie inside the input across (the
@@ -43,18 +58,21 @@ template <int W, int K, int S, int P>
 GN_ALWAYS_INLINE void unclipped_pixels(const RowContext& r, const Vec<W> (&w)[K * K], Vec<W> bias, int pad, int ox,
                                        Act act) {
   constexpr int kSpan = (P - 1) * S + K;  // input pixels a window row of the group covers
-  Vec<W> acc[P];
+  Vec<W> acc[P], centre[P] = {};
   for (int p = 0; p < P; ++p) acc[p] = bias;
   const float* x = r.in + (int64_t(r.y0) * r.in_width + ox * S - pad) * r.in_stride;
   for (int ky = 0; ky < K; ++ky) {
     if (ky < r.ky0 || ky >= r.ky1) continue;
     Vec<W> row[kSpan];
     for (int i = 0; i < kSpan; ++i) row[i] = host::load<W>(x + (int64_t(ky) * r.in_width + i) * r.in_stride);
+    if (ky == K / 2) {
+      for (int p = 0; p < P; ++p) centre[p] = row[p * S + K / 2];
+    }
     for (int kx = 0; kx < K; ++kx) {
       for (int p = 0; p < P; ++p) acc[p] += row[p * S + kx] * w[ky * K + kx];
     }
   }
-  for (int p = 0; p < P; ++p) finish<W>(r, ox + p, acc[p], act);
+  for (int p = 0; p < P; ++p) finish<W>(r, ox + p, acc[p], centre[p], act);
 }
 
 // Output pixel ox with its window clipped to the input on either side.
@@ -71,7 +89,7 @@ GN_ALWAYS_INLINE void clipped_pixel(const RowContext& r, const Vec<W> (&w)[K * K
       acc += host::load<W>(x + int64_t(kx) * r.in_stride) * w[ky * K + kx];
     }
   }
-  finish<W>(r, ox, acc, act);
+  finish<W>(r, ox, acc, centre_input<W>(r, window, ox), act);
 }
 
 // One output row of one channel block, for a K x K window and stride S known at compile
@@ -105,7 +123,7 @@ GN_ALWAYS_INLINE void any_row_block(const RowContext& r, const Window& window, i
         acc += host::load<W>(x + int64_t(kx) * r.in_stride) * host::load<W>(w + kx * r.weight_stride);
       }
     }
-    finish<W>(r, ox, acc, act);
+    finish<W>(r, ox, acc, centre_input<W>(r, window, ox), act);
   }
 }
 
@@ -140,6 +158,13 @@ GN_ALWAYS_INLINE void rows(const DepthwiseRows& d, int64_t begin, int64_t end) {
       block.in = in_image + c;
       block.out = d.out.data + out_row + c;
       block.residual = d.residual.data != nullptr ? d.residual.data + out_row + c : nullptr;
+      block.copy = nullptr;
+      block.copy_residual = nullptr;
+      if (d.copy_offset >= 0) {
+        const int64_t at = out_row - d.out_offset + d.copy_offset + c;
+        block.copy = d.out.data + at;
+        block.copy_residual = d.residual.data != nullptr ? d.residual.data + at : nullptr;
+      }
       block.weight = d.weight + c;
       block.bias = d.bias + c;
       dispatch_row_block<decltype(width)::value>(block, d.window, out.width, d.act);

@@ -15,6 +15,8 @@ namespace ghostnet::ops {
 // channels from in_offset and writing output channels from out_offset:
 //   out[c + out_offset] = act(bias[c] + sum over the window of in[c + in_offset] * w[c])
 //                         (+ residual[c + out_offset])
+// and, where asked, out[c + copy_offset] = in[c + in_offset] at the window's centre
+//                                          (+ residual[c + copy_offset])
 struct DepthwiseRows {
   View<const float> in;
   int in_offset = 0;
@@ -27,6 +29,12 @@ struct DepthwiseRows {
   int channels = 0;
   Window window;
   Act act = Act::None;
+  // Where not negative (windows with "same" padding): each output pixel's centre input,
+  // the input pixel it sits on, is also written to out's channels from copy_offset (plus
+  // the residual there), from the registers that already hold it. This is the ghost
+  // module's pass-through half, written beside the cheap half while its cache lines are
+  // at hand rather than in a pass of its own.
+  int copy_offset = -1;
 };
 
 // Computes output rows [begin, end) of the batch: row r is row r % height of image
