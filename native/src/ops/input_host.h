@@ -1,6 +1,6 @@
 // The host's fast path for the input op (input.h has its reference functor): a row of
-// pixels at a time, each channel's row read straight from the caller's layout, with none
-// of the functor's per-element index arithmetic.
+// pixels at a time, the three channels read straight from the caller's layout and
+// interleaved in vectors, with none of the functor's per-element index arithmetic.
 #pragma once
 
 #include "ops/op.h"
