@@ -2,15 +2,17 @@
 // AVX512_BF16), each op on its fast path where it has one (ops/*_host.h,
 // ops/pointwise_conv_gemm.h), else its functor in parallel loops.
 //
-// A batch is split across the threads one of two ways. At least one image per thread: each
-// thread takes an equal share of the images and runs every op on kImagesPerPass of them
-// before the next, single-threaded, in a workspace of its own, which keeps the images'
-// activations in the core's caches and costs no synchronisation between ops; the images left
-// over run as below. Fewer images: each op is split across the threads.
+// A batch is split across the threads one of two ways. At least one image per thread: the
+// images go in passes of kImagesPerPass, and each thread takes passes in turn until none is
+// left, running every op of a pass single-threaded in a workspace of its own, which keeps
+// the pass's activations in the core's caches and costs no synchronisation between ops. A
+// core that runs slower (a busy neighbour, say) then takes fewer passes instead of holding
+// up the others. Fewer images: each op is split across the threads.
 // Each output element's arithmetic is the same either way, so an image's logits do not
 // depend on the batch it came in or on the number of threads. Forward passes running at
 // once share the cores (host::CoreLease).
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -33,24 +35,23 @@ using executors::HostWeights;
 // activations stay in the core's caches.
 constexpr int64_t kImagesPerPass = 2;
 
-// A thread's share of a split batch: its images, kImagesPerPass at a time in `pass`, the
-// last few in `last`, which uses the same memory, up to the head; then the head (the ops on
-// pooled features, whose weights are most of the model's) for all of them at once in `head`,
-// so that each of those weights is read once for the thread's share.
-struct Runner {
+// A thread's workspace for passes: kImagesPerPass images in `pass`; the batch's last pass,
+// when it has fewer, in `last`, which uses the same memory.
+struct PassSlot {
   executors::Workspace pass;
   executors::Workspace last;
-  executors::Workspace head;
 };
 
-// What the forward passes of one input shape need. The batch's first runners.size() *
-// per_runner images are split across threads; the rest (fewer than the threads, or the
-// whole batch) run a layer at a time on all of them.
+// What the forward passes of one input shape need. A batch split into passes runs them in
+// the slots, one per thread, up to the head (the ops on pooled features, whose weights are
+// most of the model's), which then runs on the whole batch, so that each of its weights is
+// read once. A batch not split runs in `whole`, a layer at a time on every thread.
 struct HostPlan {
-  int64_t per_runner = 0;
   int64_t per_pass = 0;
-  std::vector<Runner> runners;
-  executors::Workspace rest;
+  int64_t passes = 0;
+  std::vector<PassSlot> slots;
+  executors::Workspace head;
+  executors::Workspace whole;
 };
 
 class HostBackend;
@@ -92,24 +93,24 @@ class HostBackend final : public Backend {
     // Making the whole batch's plan first refuses a batch too large for the kernels.
     graph::make_plan(*graph_, key.batch, key.height, key.width, sizeof(float));
     HostPlan plan;
-    // A batch of at least one image per thread is split (with one thread, a batch larger than
-    // one pass is too, into passes); fewer images run a layer at a time on every thread.
+    // A batch of at least one image per thread is split into passes (with one thread, a
+    // batch larger than one pass is too); fewer images run a layer at a time on every thread.
     const bool split = key.batch >= threads_ && (threads_ > 1 || key.batch > kImagesPerPass);
-    const int64_t runners = split ? threads_ : 0;
-    if (split) {
-      plan.per_runner = key.batch / runners;
-      plan.per_pass = std::min(kImagesPerPass, plan.per_runner);
-      for (int64_t t = 0; t < runners; ++t) {
-        Runner runner{make_workspace(key, plan.per_pass, body()), {}, {}};
-        if (has_head()) runner.head = make_workspace(key, plan.per_runner, head());
-        if (const int64_t last = plan.per_runner % plan.per_pass; last > 0) {
-          runner.last = executors::Workspace::within(runner.pass, *graph_, batch_of(key, last), sizeof(float), body());
-        }
-        plan.runners.push_back(std::move(runner));
-      }
+    if (!split) {
+      plan.whole = make_workspace(key, key.batch, all());
+      return plan;
     }
-    const int64_t rest = key.batch - runners * plan.per_runner;
-    if (rest > 0) plan.rest = make_workspace(key, rest, all());
+    plan.per_pass = std::min(kImagesPerPass, key.batch / threads_);
+    plan.passes = (key.batch + plan.per_pass - 1) / plan.per_pass;
+    const int64_t last = key.batch % plan.per_pass;
+    for (int t = 0; t < threads_; ++t) {
+      PassSlot slot{make_workspace(key, plan.per_pass, body()), {}};
+      if (last > 0) {
+        slot.last = executors::Workspace::within(slot.pass, *graph_, batch_of(key, last), sizeof(float), body());
+      }
+      plan.slots.push_back(std::move(slot));
+    }
+    if (has_head()) plan.head = make_workspace(key, key.batch, head());
     return plan;
   }
 
@@ -126,7 +127,12 @@ class HostBackend final : public Backend {
     // same work, split the same way, and the same bits.
     const host::CoreLease lease(threads_);
     const ops::Io io = executors::io_of(input, output, options_);
+    if (plan.passes == 0) {
+      walk(plan.whole, io, lease.cores(), all());
+      return;
+    }
     const int64_t image_bytes = int64_t(input.bytes()) / input.shape()[0];
+    const int64_t batch = input.shape()[0];
     const int classes = graph_->classes();
     // The images [first, first + count) of the batch.
     auto images = [&](int64_t first) {
@@ -135,25 +141,26 @@ class HostBackend final : public Backend {
       part.output = io.output + first * classes;
       return part;
     };
-    const int64_t runners = int64_t(plan.runners.size());
-    host::parallel_for(runners, 1, lease.cores(), [&](int64_t begin, int64_t end) {
-      for (int64_t t = begin; t < end; ++t) {
-        const Runner& runner = plan.runners[std::size_t(t)];
-        for (int64_t done = 0; done < plan.per_runner; done += plan.per_pass) {
-          const executors::Workspace& pass = plan.per_runner - done >= plan.per_pass ? runner.pass : runner.last;
-          walk(pass, images(t * plan.per_runner + done), 1, body());
-          if (has_head()) hand_to_head(pass, runner.head, done);
+    // Each slot's thread takes the next pass until none is left.
+    std::atomic<int64_t> next{0};
+    host::parallel_for(int64_t(lease.cores()), 1, lease.cores(), [&](int64_t begin, int64_t end) {
+      for (int64_t s = begin; s < end; ++s) {
+        const PassSlot& slot = plan.slots[std::size_t(s)];
+        for (int64_t p = next.fetch_add(1); p < plan.passes; p = next.fetch_add(1)) {
+          const int64_t first = p * plan.per_pass;
+          const executors::Workspace& pass = batch - first >= plan.per_pass ? slot.pass : slot.last;
+          walk(pass, images(first), 1, body());
+          if (has_head()) hand_to_head(pass, plan.head, first);
         }
-        if (has_head()) walk(runner.head, images(t * plan.per_runner), 1, head());
       }
     });
-    if (plan.rest.plan.batch > 0) walk(plan.rest, images(runners * plan.per_runner), lease.cores(), all());
+    if (has_head()) walk(plan.head, io, lease.cores(), head());
   }
 
  private:
   // The first op of the head: the ops after the last op that pools images, when they read
-  // nothing from before it but the pooled features; else the end (a runner then runs every
-  // op per pass).
+  // nothing from before it but the pooled features; else the end (each pass then runs
+  // every op).
   static std::size_t head_of(const graph::Graph& graph) {
     std::size_t pool = graph.ops.size();
     for (std::size_t i = 0; i < graph.ops.size(); ++i) {
@@ -178,13 +185,13 @@ class HostBackend final : public Backend {
   graph::OpRange head() const { return {head_, graph_->ops.size()}; }
 
   // Copies the pooled features of a pass's images to their place in the head's workspace,
-  // behind the `done` images before them.
-  void hand_to_head(const executors::Workspace& pass, const executors::Workspace& head, int64_t done) const {
+  // behind the `first` images before them.
+  void hand_to_head(const executors::Workspace& pass, const executors::Workspace& head, int64_t first) const {
     const std::size_t features = std::size_t(graph_->ops[head_ - 1].output);
     const graph::PlannedValue& from = pass.plan.values[features];
     const graph::PlannedValue& to = head.plan.values[features];
     const std::size_t per_image = from.bytes / std::size_t(from.geometry.batch);
-    std::memcpy(head.data() + to.offset + std::size_t(done) * per_image, pass.data() + from.offset,
+    std::memcpy(head.data() + to.offset + std::size_t(first) * per_image, pass.data() + from.offset,
                 from.bytes);
   }
 
