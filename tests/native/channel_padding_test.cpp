@@ -26,14 +26,11 @@ struct Case {
 };
 
 Case load_case(const std::string& name) {
-  for (const testing::FixtureCase& c : testing::fixture_cases()) {
-    if (c.name != name) continue;
-    const Checkpoint checkpoint = read_checkpoint(testing::fixture(c.weights));
-    return {name, build_graph(checkpoint.tensors, infer_architecture(checkpoint.tensors, c.weights)),
-            read_npy(testing::fixture(c.input)), testing::floats(read_npy(testing::fixture(c.expected))),
-            1e-4 * c.max_abs_reference + 1e-6};
-  }
-  throw std::runtime_error("no fixture case " + name);
+  const testing::FixtureCase c = testing::fixture_case(name);
+  const Checkpoint checkpoint = read_checkpoint(testing::fixture(c.weights));
+  return {name, build_graph(checkpoint.tensors, infer_architecture(checkpoint.tensors, c.weights)),
+          read_npy(testing::fixture(c.input)), testing::floats(read_npy(testing::fixture(c.expected))),
+          1e-4 * c.max_abs_reference + 1e-6};
 }
 
 std::vector<float> host_logits(const Graph& graph, NpyArray& input) {

@@ -4,10 +4,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
-
-#include <sstream>
 
 #include "checkpoint/json.h"
 #include "ghostnet/model.h"
@@ -46,8 +46,27 @@ struct FixtureCase {
   double relative_deviation_fp16 = 0, relative_deviation_bf16 = 0;
 };
 
+// Why the manifest could not be read by fixture_cases(), or "" when it was.
+inline std::string& manifest_problem() {
+  static std::string problem;
+  return problem;
+}
+
+// The manifest's forward cases. The parameterised suites ask for them while GoogleTest
+// registers its tests, before main, where an exception would abort the binary; so a manifest
+// that cannot be read gives no cases, says once on stderr which variable to set, and leaves
+// the reason in manifest_problem(), which FixtureManifest.IsReadable fails with.
 inline std::vector<FixtureCase> fixture_cases() {
-  const json::Value all = manifest();
+  json::Value all;
+  try {
+    all = manifest();
+  } catch (const std::exception& e) {
+    if (manifest_problem().empty()) {
+      manifest_problem() = std::string(e.what()) + ": set GHOSTNET_FIXTURES to the repository's tests/fixtures folder";
+      std::cerr << "ghostnet tests: no fixtures (" << manifest_problem() << "); the fixture tests fail\n";
+    }
+    return {};
+  }
   std::vector<FixtureCase> cases;
   for (const json::Value& c : all.at("cases").items()) {
     const json::Value& logits = c.at("logits_deviation");
@@ -58,6 +77,15 @@ inline std::vector<FixtureCase> fixture_cases() {
                      logits.at("bf16").number(), relative.at("fp16").number(), relative.at("bf16").number()});
   }
   return cases;
+}
+
+// The case of that name.
+inline FixtureCase fixture_case(const std::string& name) {
+  for (const FixtureCase& c : fixture_cases()) {
+    if (c.name == name) return c;
+  }
+  throw std::runtime_error("no fixture case " + name +
+                           (manifest_problem().empty() ? " in the manifest" : ": " + manifest_problem()));
 }
 
 // How far a GPU's logits may be from PyTorch's, and the host's in BF16. FP32 differs only in

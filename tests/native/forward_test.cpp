@@ -15,7 +15,13 @@
 namespace ghostnet {
 namespace {
 
+// The fixture suites below have no cases when the manifest cannot be read; this says why.
+TEST(FixtureManifest, IsReadable) {
+  EXPECT_FALSE(testing::fixture_cases().empty()) << testing::manifest_problem();
+}
+
 class ForwardFixture : public ::testing::TestWithParam<testing::FixtureCase> {};
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ForwardFixture);
 
 // The fixture's input through its model on the host, in `precision`: the logits.
 std::vector<float> host_logits(const testing::FixtureCase& c, Precision precision) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "fixtures.h"
 #include "test_bytes.h"
 
 #include <cstdio>
@@ -92,7 +93,7 @@ TEST(Npy, ReadsVersions2And3AndOtherSpellings) {
 }
 
 TEST(Npy, ReadsTheFixtureInputs) {
-  const NpyArray input = read_npy(std::string(GHOSTNET_FIXTURES_DIR) + "/inputs/input_64x48_b2_s41.npy");
+  const NpyArray input = read_npy(testing::fixture("inputs/input_64x48_b2_s41.npy"));
   EXPECT_EQ(input.dtype, DType::F32);
   EXPECT_EQ(input.shape, std::vector<int64_t>({2, 3, 64, 48}));
   EXPECT_EQ(input.bytes.size(), 2u * 3 * 64 * 48 * 4);

@@ -23,13 +23,6 @@
 namespace ghostnet::testing {
 namespace {
 
-FixtureCase fixture_case(const std::string& name) {
-  for (const FixtureCase& c : fixture_cases()) {
-    if (c.name == name) return c;
-  }
-  throw std::runtime_error("no fixture case " + name);
-}
-
 graph::Graph graph_of(const FixtureCase& c) {
   const Checkpoint checkpoint = read_checkpoint(fixture(c.weights));
   return graph::build_graph(checkpoint.tensors, graph::infer_architecture(checkpoint.tensors, c.weights));
