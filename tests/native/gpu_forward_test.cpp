@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <thread>
 
 #include "comparison.h"
@@ -42,12 +44,23 @@ TEST_P(GpuFixture, MatchesTheReference) {
   const auto& [c, precision] = GetParam();
   ModelOptions options;
   options.precision = precision;
+  const auto began = std::chrono::steady_clock::now();
   const Model model = Model::load(testing::fixture(c.weights), kGpu, options);
+  const auto loaded = std::chrono::steady_clock::now();
   const NpyArray input = read_npy(testing::fixture(c.input));
   const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c.expected)));
   ExecutionContext context = model.create_context();
   const Tensor x = upload(input, Layout::NCHW);
+  const auto uploaded = std::chrono::steady_clock::now();
   const std::vector<float> logits = download(context.forward(x));
+  const auto planned = std::chrono::steady_clock::now();
+  download(context.forward(x));
+  const auto replayed = std::chrono::steady_clock::now();
+  // Where a GPU run's time goes: the first forward pass plans (cuDNN's algorithm search, the
+  // CUDA graph's capture), the second replays.
+  auto ms = [](auto from, auto to) { return std::chrono::duration<double, std::milli>(to - from).count(); };
+  std::printf("%s %s: load %.0f ms, first forward pass (planning) %.0f ms, second %.1f ms\n", c.name.c_str(),
+              precision_name(precision), ms(began, loaded), ms(uploaded, planned), ms(planned, replayed));
 
   const double bound = testing::logits_bound(c, precision);
   EXPECT_TRUE(testing::within(logits, expected, bound)) << c.name << " " << precision_name(precision);

@@ -251,8 +251,9 @@ TYPED_TEST(GpuOps, PointwiseConvThroughCudnnMatchesTheReferenceFunctor) {
     ho.act = act;
     run_on_host(PointwiseConvOp{}, ho);
 
-    cudnn::PointwiseConv conv(cudnn::api(), handle.get(), cudnn::data_type_of<T>(), false, in, out, act);
-    conv.plan(dx.data(), dw.data(), dy.data(), db.data(), search.data(), search.bytes());
+    cudnn::PointwiseConv conv(cudnn::api(), handle.get(), 0, cudnn::data_type_of<T>(), false, in, out, act);
+    cudnn::SearchCache fresh;  // each case searched, not taken from an earlier one
+    conv.plan(dx.data(), dw.data(), dy.data(), db.data(), search.data(), search.bytes(), fresh);
     Tensor workspace = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(conv.workspace_bytes())}, Layout::RowMajor);
     conv.run(dx.data(), dw.data(), db.data(), dy.data(), workspace.data());
     if (!conv.fused()) gpu::launch(BiasAct<T>{write<T>(dy, out), static_cast<const float*>(dbf.data()), act}, nullptr, 64);

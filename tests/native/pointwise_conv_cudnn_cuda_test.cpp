@@ -36,9 +36,16 @@ struct Planned {
 
 class PointwiseConvPlanning : public ::testing::Test {
  protected:
+  // Plans with a cache of its own, so that every plan searches.
   Planned plan(DataType type, ops::Act act) {
-    PointwiseConv conv(cudnn_.api(), nullptr, type, false, testing::nhwc(2, 7, 5, 40), testing::nhwc(2, 7, 5, 24), act);
-    conv.plan(nullptr, nullptr, nullptr, nullptr, nullptr, kLimit);
+    SearchCache cache;
+    return plan(type, act, cache, 0, kLimit);
+  }
+
+  Planned plan(DataType type, ops::Act act, SearchCache& cache, int device, std::size_t limit) {
+    PointwiseConv conv(cudnn_.api(), nullptr, device, type, false, testing::nhwc(2, 7, 5, 40),
+                       testing::nhwc(2, 7, 5, 24), act);
+    conv.plan(nullptr, nullptr, nullptr, nullptr, nullptr, limit, cache);
     return {conv.fused(), conv.workspace_bytes(), conv.decision()};
   }
 
@@ -135,9 +142,38 @@ TEST_F(PointwiseConvPlanning, WithoutAnAlgorithmEachOneTriedIsNamed) {
   }
 }
 
+TEST_F(PointwiseConvPlanning, AConvolutionPlannedBeforeIsNotSearchedAgain) {
+  FakeCudnnScript script;
+  script.returned = 1;
+  script.results[0] = result(kPrecomp, MathType::TensorOp, 100);
+  script.workspace[int(kPrecomp)] = 4096;
+  const FakeCudnnRecord& record = cudnn_.script(script);
+  SearchCache cache;
+  const Planned first = plan(DataType::Half, ops::Act::Relu, cache, 0, kLimit);
+  EXPECT_EQ(record.searches, 1);
+  EXPECT_EQ(record.fused_calls, 1);
+
+  const Planned again = plan(DataType::Half, ops::Act::Relu, cache, 0, kLimit);
+  EXPECT_EQ(record.searches, 1) << "the same convolution";
+  EXPECT_EQ(record.fused_calls, 1) << "no second probe of the fused call";
+  EXPECT_EQ(record.math, MathType::TensorOp) << "the descriptor takes the math type planned";
+  EXPECT_TRUE(again.fused);
+  EXPECT_EQ(again.workspace, first.workspace);
+  EXPECT_EQ(again.decision, first.decision + " (as planned before in this process)");
+
+  // Anything that decides the plan differently is searched: the precision, the activation,
+  // the device, or a workspace limit below what the earlier plan took (where, here, nothing
+  // cuDNN offers fits).
+  plan(DataType::BFloat16, ops::Act::Relu, cache, 0, kLimit);
+  plan(DataType::Half, ops::Act::None, cache, 0, kLimit);
+  plan(DataType::Half, ops::Act::Relu, cache, 1, kLimit);
+  EXPECT_THROW(plan(DataType::Half, ops::Act::Relu, cache, 0, 4095), Error);
+  EXPECT_EQ(record.searches, 5);
+}
+
 TEST_F(PointwiseConvPlanning, ATensorBeyondCudnnsStridesIsRefusedSayingWhy) {
   try {
-    PointwiseConv conv(cudnn_.api(), nullptr, DataType::Half, false, testing::nhwc(4096, 112, 112, 48),
+    PointwiseConv conv(cudnn_.api(), nullptr, 0, DataType::Half, false, testing::nhwc(4096, 112, 112, 48),
                        testing::nhwc(4096, 112, 112, 24), ops::Act::Relu);
     FAIL() << "a tensor of 2.5e9 elements was accepted";
   } catch (const Error& e) {

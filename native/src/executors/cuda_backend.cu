@@ -6,6 +6,8 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime_api.h>
 
+#include <chrono>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -188,9 +190,11 @@ class CudaExecutor final : public Executor {
 
   CudaPlan prepare(const executors::PlanKey& key, const Tensor& input, Tensor& output) {
     const graph::Graph& g = backend_.graph();
+    const auto began = std::chrono::steady_clock::now();
     CudaPlan p;
     p.workspace = executors::Workspace::make(g, key, backend_.device(), sizeof(T));
-    plan_convolutions(p);
+    const int searched = plan_convolutions(p);
+    const auto convolutions_planned = std::chrono::steady_clock::now();
     // Capture everything between the input and output ops. A stream that cannot be
     // captured (the legacy default stream, say), or a call that fails while capturing,
     // leaves the body to run directly; a real error then surfaces there.
@@ -215,12 +219,34 @@ class CudaExecutor final : public Executor {
       note(backend_.device().to_string() + ": the forward pass could not be captured as a CUDA graph (" +
            cudaGetErrorName(refusal) + "); its ops are launched one by one");
     }
+    note(planning_summary(key, p, searched, began, convolutions_planned));
     return p;
   }
 
+  // "cuda:0: planned batch 8 at 224x224 in 812 ms: 45 convolutions in 790 ms (31 searched, 14 as
+  // planned before), the CUDA graph captured in 22 ms": where a first forward pass's time goes.
+  std::string planning_summary(const executors::PlanKey& key, const CudaPlan& p, int searched,
+                               std::chrono::steady_clock::time_point began,
+                               std::chrono::steady_clock::time_point convolutions_planned) const {
+    const auto now = std::chrono::steady_clock::now();
+    auto ms = [](auto from, auto to) { return std::chrono::duration<double, std::milli>(to - from).count(); };
+    int convolutions = 0;
+    for (const auto& conv : p.convs) convolutions += conv.has_value() ? 1 : 0;
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "planned batch %lld at %lldx%lld in %.0f ms: %d convolutions in %.0f ms (%d searched, %d as planned "
+                  "before), the CUDA graph %s in %.0f ms",
+                  static_cast<long long>(key.batch), static_cast<long long>(key.height),
+                  static_cast<long long>(key.width), ms(began, now), convolutions,
+                  ms(began, convolutions_planned), searched, convolutions - searched,
+                  p.body.get() != nullptr ? "captured" : "not captured", ms(convolutions_planned, now));
+    return backend_.device().to_string() + ": " + text;
+  }
+
   // Plans every op kind that decides ahead how it runs: the pointwise convolution chooses
-  // its cuDNN algorithm, its workspace and whether it fuses.
-  void plan_convolutions(CudaPlan& p) {
+  // its cuDNN algorithm, its workspace and whether it fuses. Returns how many convolutions
+  // cuDNN searched algorithms for: the others were planned before in this process.
+  int plan_convolutions(CudaPlan& p) {
     const graph::Graph& g = backend_.graph();
     const Device device = backend_.device();
     p.convs.resize(g.ops.size());
@@ -232,6 +258,9 @@ class CudaExecutor final : public Executor {
     }
     gpu::check_cuda(cudaStreamSynchronize(cuda_stream()), "planning the convolutions");
     p.conv_workspace = Tensor::allocate(device, DType::U8, {int64_t(needed)}, Layout::RowMajor);
+    int searched = 0;
+    for (const auto& conv : p.convs) searched += conv.has_value() && !conv->cached() ? 1 : 0;
+    return searched;
   }
 
   template <typename Kind>
@@ -241,11 +270,12 @@ class CudaExecutor final : public Executor {
     const graph::Op& op = backend_.graph().ops[index];
     const graph::PlannedValue& in = p.workspace.plan.values[std::size_t(op.input)];
     const graph::PlannedValue& out = p.workspace.plan.values[std::size_t(op.output)];
-    auto& conv = p.convs[index].emplace(cudnn::api(), cudnn_.get(), cudnn::data_type_of<T>(),
+    auto& conv = p.convs[index].emplace(cudnn::api(), cudnn_.get(), backend_.device().index, cudnn::data_type_of<T>(),
                                         backend_.options().allow_tf32, in.geometry, out.geometry, op.act);
     const DeviceOpWeights& w = backend_.weights(op.params);
     char* ws = p.workspace.data();
-    conv.plan(ws + in.offset, w.weight.data(), ws + out.offset, w.bias_typed.data(), search.data(), search.bytes());
+    conv.plan(ws + in.offset, w.weight.data(), ws + out.offset, w.bias_typed.data(), search.data(), search.bytes(),
+              cudnn::SearchCache::process());
     note(backend_.device().to_string() + " " + op.name + ", " + conv.decision());
     needed = std::max(needed, conv.workspace_bytes());
   }

@@ -73,9 +73,27 @@ StreamHandle::~StreamHandle() {
   if (handle_ != nullptr) cudnn_.cudnnDestroy(handle_);
 }
 
-PointwiseConv::PointwiseConv(const Api& cudnn, Handle handle, DataType type, bool allow_tf32, const ops::Geometry& in,
-                             const ops::Geometry& out, ops::Act act)
-    : cudnn_(&cudnn), handle_(handle), type_(type), allow_tf32_(allow_tf32), in_(in), out_(out), act_(act) {
+bool SearchCache::find(const Key& key, PlanDecision& decision) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = decisions_.find(key);
+  if (it == decisions_.end()) return false;
+  decision = it->second;
+  return true;
+}
+
+void SearchCache::put(const Key& key, const PlanDecision& decision) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  decisions_[key] = decision;
+}
+
+SearchCache& SearchCache::process() {
+  static SearchCache cache;
+  return cache;
+}
+
+PointwiseConv::PointwiseConv(const Api& cudnn, Handle handle, int device, DataType type, bool allow_tf32,
+                             const ops::Geometry& in, const ops::Geometry& out, ops::Act act)
+    : cudnn_(&cudnn), handle_(handle), device_(device), type_(type), allow_tf32_(allow_tf32), in_(in), out_(out), act_(act) {
   const Api& a = cudnn;
   check(a, a.cudnnCreateTensorDescriptor(&x_), "cudnnCreateTensorDescriptor");
   check(a, a.cudnnCreateTensorDescriptor(&y_), "cudnnCreateTensorDescriptor");
@@ -102,11 +120,11 @@ PointwiseConv::PointwiseConv(const Api& cudnn, Handle handle, DataType type, boo
 }
 
 PointwiseConv::PointwiseConv(PointwiseConv&& o) noexcept
-    : cudnn_(o.cudnn_), handle_(o.handle_), type_(o.type_), allow_tf32_(o.allow_tf32_), in_(o.in_), out_(o.out_), act_(o.act_),
+    : cudnn_(o.cudnn_), handle_(o.handle_), device_(o.device_), type_(o.type_), allow_tf32_(o.allow_tf32_), in_(o.in_), out_(o.out_), act_(o.act_),
       x_(std::exchange(o.x_, nullptr)), y_(std::exchange(o.y_, nullptr)), bias_(std::exchange(o.bias_, nullptr)),
       w_(std::exchange(o.w_, nullptr)), conv_(std::exchange(o.conv_, nullptr)),
       activation_(std::exchange(o.activation_, nullptr)), algo_(o.algo_), math_(o.math_),
-      workspace_bytes_(o.workspace_bytes_), fused_(o.fused_), decision_(std::move(o.decision_)) {}
+      workspace_bytes_(o.workspace_bytes_), fused_(o.fused_), cached_(o.cached_), decision_(std::move(o.decision_)) {}
 
 PointwiseConv::~PointwiseConv() {
   if (conv_ == nullptr) return;  // moved from
@@ -154,7 +172,25 @@ std::string PointwiseConv::try_fused(const void* x, const void* w, void* y, cons
 }
 
 void PointwiseConv::plan(const void* x, const void* w, void* y, const void* bias, void* workspace,
-                         std::size_t workspace_limit) {
+                         std::size_t workspace_limit, SearchCache& cache) {
+  const SearchCache::Key key = SearchCache::key(device_, type_, allow_tf32_, in_, out_, act_);
+  PlanDecision earlier;
+  cached_ = cache.find(key, earlier) && earlier.workspace_bytes <= workspace_limit;
+  if (cached_) {
+    check(*cudnn_, cudnn_->cudnnSetConvolutionMathType(conv_, earlier.math), "cudnnSetConvolutionMathType");
+    algo_ = earlier.algo;
+    math_ = earlier.math;
+    workspace_bytes_ = earlier.workspace_bytes;
+    fused_ = earlier.fused;
+    decision_ = earlier.decision + " (as planned before in this process)";
+    return;
+  }
+  search(x, w, y, bias, workspace, workspace_limit);
+  cache.put(key, {algo_, math_, workspace_bytes_, fused_, decision_});
+}
+
+void PointwiseConv::search(const void* x, const void* w, void* y, const void* bias, void* workspace,
+                           std::size_t workspace_limit) {
   constexpr int kCandidates = int(ConvFwdAlgo::Count);
   ConvFwdAlgoPerf results[kCandidates];
   int returned = 0;

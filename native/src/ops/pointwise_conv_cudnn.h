@@ -12,7 +12,10 @@
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <map>
+#include <mutex>
 #include <string>
+#include <tuple>
 
 #include "cuda/cudnn_api.h"
 #include "ops/common.h"
@@ -47,11 +50,41 @@ class StreamHandle {
   Handle handle_ = nullptr;
 };
 
+// What planning decided for one convolution.
+struct PlanDecision {
+  ConvFwdAlgo algo = ConvFwdAlgo::ImplicitPrecompGemm;
+  MathType math = MathType::Default;
+  std::size_t workspace_bytes = 0;
+  bool fused = false;
+  std::string decision;
+};
+
+// The decisions of earlier plans, by everything that decides them: the device, the data type,
+// TF32, the shapes and the activation. cuDNN's algorithm search runs each candidate, and a
+// process loading several models (or one model in several shapes) meets the same
+// convolutions again: GhostNet repeats its blocks. Safe to share between threads.
+class SearchCache {
+ public:
+  using Key = std::tuple<int, DataType, bool, int64_t, int, int, int, int, ops::Act>;
+  static Key key(int device, DataType type, bool allow_tf32, const ops::Geometry& in, const ops::Geometry& out,
+                 ops::Act act) {
+    return {device, type, allow_tf32, in.batch, in.height, in.width, in.stored_channels, out.stored_channels, act};
+  }
+  bool find(const Key& key, PlanDecision& decision) const;
+  void put(const Key& key, const PlanDecision& decision);
+  // The one the executors plan with.
+  static SearchCache& process();
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<Key, PlanDecision> decisions_;
+};
+
 // One planned 1x1 convolution over NHWC tensors, `in` to `out` with their stored channels:
-// y = act(conv(x, w) + bias).
+// y = act(conv(x, w) + bias), on the handle's device `device`.
 class PointwiseConv {
  public:
-  PointwiseConv(const Api& cudnn, Handle handle, DataType type, bool allow_tf32, const ops::Geometry& in,
+  PointwiseConv(const Api& cudnn, Handle handle, int device, DataType type, bool allow_tf32, const ops::Geometry& in,
                 const ops::Geometry& out, ops::Act act);
   ~PointwiseConv();
   PointwiseConv(PointwiseConv&& other) noexcept;
@@ -59,8 +92,13 @@ class PointwiseConv {
   PointwiseConv(const PointwiseConv&) = delete;
 
   // Chooses the algorithm by timing candidates on the given buffers (their contents are
-  // overwritten) and probes the fused call. `workspace` holds `workspace_limit` bytes.
-  void plan(const void* x, const void* w, void* y, const void* bias, void* workspace, std::size_t workspace_limit);
+  // overwritten) and probes the fused call, unless `cache` has the decision already (with
+  // a workspace within the limit); the decision goes into `cache`. `workspace` holds
+  // `workspace_limit` bytes.
+  void plan(const void* x, const void* w, void* y, const void* bias, void* workspace, std::size_t workspace_limit,
+            SearchCache& cache);
+  // Whether plan() took its decision from the cache.
+  bool cached() const { return cached_; }
   // Enqueues the convolution; when fused() is false the caller still owes bias and activation.
   void run(const void* x, const void* w, const void* bias, void* y, void* workspace) const;
   bool fused() const { return fused_; }
@@ -72,6 +110,8 @@ class PointwiseConv {
   // Sets a result's math type on the descriptor and asks cuDNN for its workspace; false when
   // that exceeds `workspace_limit`.
   bool take(const ConvFwdAlgoPerf& result, std::size_t workspace_limit);
+  // Searches and probes, as plan() does without a cached decision.
+  void search(const void* x, const void* w, void* y, const void* bias, void* workspace, std::size_t workspace_limit);
   // Runs the fused call once with the algorithm taken: "" when cuDNN ran it, else why not.
   std::string try_fused(const void* x, const void* w, void* y, const void* bias, void* workspace);
   // Whether a math type keeps the precision asked for: FP32 without TF32 only with FMA math.
@@ -81,6 +121,7 @@ class PointwiseConv {
 
   const Api* cudnn_;
   Handle handle_;
+  int device_;
   DataType type_;
   bool allow_tf32_;
   ops::Geometry in_, out_;
@@ -93,6 +134,7 @@ class PointwiseConv {
   MathType math_ = MathType::Default;
   std::size_t workspace_bytes_ = 0;
   bool fused_ = false;
+  bool cached_ = false;
   std::string decision_;
 };
 

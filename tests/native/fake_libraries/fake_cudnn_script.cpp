@@ -35,6 +35,7 @@ FAKE_EXPORT Status cudnnFindConvolutionForwardAlgorithmEx(Handle, TensorDescript
                                                           const void*, ConvolutionDescriptor, TensorDescriptor, void*,
                                                           int requested, int* returned, ConvFwdAlgoPerf* results,
                                                           void*, std::size_t) {
+  g_record.searches += 1;
   *returned = g_script.returned < requested ? g_script.returned : requested;
   std::memcpy(results, g_script.results, sizeof(ConvFwdAlgoPerf) * std::size_t(*returned));
   return Status::Success;

@@ -12,6 +12,7 @@ struct FakeCudnnScript {
 
 struct FakeCudnnRecord {
   ghostnet::cudnn::MathType math = ghostnet::cudnn::MathType::Default;  // the descriptor's last
+  int searches = 0;                                                     // algorithm searches
   int fused_calls = 0;
   ghostnet::cudnn::ConvFwdAlgo fused_algo = ghostnet::cudnn::ConvFwdAlgo::ImplicitGemm;
   ghostnet::cudnn::MathType fused_math = ghostnet::cudnn::MathType::Default;
