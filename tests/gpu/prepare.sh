@@ -14,6 +14,34 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 arch="${1:-90}"
 bundle=target/gpu-bundle
+
+# Prints "NAME PATH" for each library that an ELF file under the folders given needs and ldd
+# finds outside them, and "NAME not-found" for one it finds nowhere (unless a file of that name
+# is in them: libjvm.so, which the JVM has loaded before its libraries). glibc's libraries and
+# GCC's C++ runtime are left out: every Linux with a C++ program on it has them, and a carried
+# copy older than the system's would shadow it for cuDNN, which is loaded later.
+outside_libraries() {
+  local file name arrow path
+  while IFS= read -r -d '' file; do
+    [ "$(head -c 4 "$file" | tr -d '\0')" = $'\x7fELF' ] || continue
+    while read -r name arrow path _; do
+      [ "$arrow" = "=>" ] || continue
+      case $name in
+        libc.so.* | libm.so.* | libdl.so.* | libpthread.so.* | librt.so.* | libutil.so.* | libresolv.so.* | \
+          ld-linux*.so.* | libstdc++.so.* | libgcc_s.so.*) continue ;;
+      esac
+      if [ "$path" = not ]; then
+        [ -n "$(find "$@" -name "$name" -print -quit)" ] || echo "$name not-found"
+        continue
+      fi
+      local inside=0 folder
+      for folder in "$@"; do
+        case $(readlink -f "$path") in "$(readlink -f "$folder")"/*) inside=1 ;; esac
+      done
+      ((inside)) || echo "$name $path"
+    done < <(ldd "$file" 2> /dev/null)
+  done < <(find "$@" -type f -print0)
+}
 rm -rf "$bundle" && mkdir -p "$bundle/lib"
 
 echo "prepare: the Java tests"
@@ -51,6 +79,33 @@ jlink --add-modules java.base,java.desktop,java.logging,jdk.unsupported --strip-
   --no-man-pages --compress=0 --output "$bundle/jre" \
   --exclude-files='**libfontmanager.so,**libawt_xawt.so,**libsplashscreen.so,**libjsound.so,**libjawt.so'
 strip --strip-unneeded "$bundle/jre/lib/server/libjvm.so"
+
+echo "prepare: the libraries the Java runtime needs beyond glibc"
+# This JDK's libraries link the system's (libjpeg.so.62 for ImageIO's JPEG reader, liblcms2 for
+# its colour conversion, zlib), which the GPU machine may lack: Ubuntu 24.04 has libjpeg.so.8, not
+# .62. They go beside the libraries that need them, whose run path ($ORIGIN) finds them there.
+carry_into_jre() {
+  local carried=1 name path
+  while ((carried)); do
+    carried=0
+    while read -r name path; do
+      [ "$path" != not-found ] || continue
+      cp -L "$path" "$bundle/jre/lib/$name"
+      echo "  $name from $path"
+      carried=1
+    done < <(outside_libraries "$bundle/jre" | sort -u)
+  done
+}
+carry_into_jre
+
+echo "prepare: checking with ldd that the bundle needs nothing beyond glibc and GCC's C++ runtime"
+rm -rf target/gpu-bundle-natives && mkdir -p target/gpu-bundle-natives
+(cd target/gpu-bundle-natives && unzip -q ../../"$bundle/ghostnet.jar" '*.so')
+if outside=$(outside_libraries "$bundle" target/gpu-bundle-natives) && [ -n "$outside" ]; then
+  echo "prepare: the bundle needs libraries a GPU machine may lack:" >&2
+  echo "$outside" >&2
+  exit 1
+fi
 
 tar -C target -cf - gpu-bundle | xz -T0 -9 > target/gpu-bundle.tar.xz
 tracked=$(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1)
