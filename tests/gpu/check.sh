@@ -3,35 +3,43 @@
 # no Java, Maven or network needed), one run says what works and where the first failure is.
 #
 #   bash tests/gpu/check.sh            # at most 8 minutes, the bundle's extraction included:
-#     preflight (info: driver, GPU, cuDNN, cuBLASLt; it stops the run within 30 s if the GPU
+#     preflight (info: driver, GPU, cuDNN, cuBLASLt; it stops the run within 20 s if the GPU
 #     cannot be used, saying why), cuda/cudnn_api.h against the real cudnn.h, the native GPU tests
 #     (kernels against their host twins, CUDA graph replay, contexts, streams), the op-by-op
-#     comparison with the host in FP32, FP16 and BF16, every fixture in FP32, FP16 and BF16, the
-#     Java GPU tests, the benchmark (every configuration in one JVM) beside PyTorch, a summary
+#     comparison with the host in FP32, FP16 and BF16, every fixture in FP32, FP16 and BF16 (each
+#     saying how long its model took to load and to plan), the sample images classified, the Java
+#     GPU tests, the benchmark (every configuration in one JVM) beside PyTorch, a summary
 #   bash tests/gpu/check.sh --quick    # at most 3 minutes, for a second run after a fix: preflight,
 #     every fixture in FP32 and FP16, the benchmark at FP16 batch 256 beside PyTorch
+#   bash tests/gpu/check.sh --rehearse # without a GPU (tests/gpu/rehearse.sh runs it in a minimal
+#     root): the full run's steps, started as the GPU machine starts them, with the host in the
+#     GPU's place: the bundle unpacked, info saying there is no GPU, the native test binary and the
+#     Java launcher running their GPU tests (which skip, saying why), the sample images classified
 #
 # It needs target/gpu-bundle.tar.xz (tests/gpu/prepare.sh makes it). Every step has a timeout,
-# and the whole run a budget that later steps get what is left of. GPU tests that cannot run fail
-# (GHOSTNET_REQUIRE_GPU=1). Without a GPU it says so and exits 2 at once. With $OUT set,
-# everything it prints also goes whole to $OUT/check.log; $OUT/check.json holds each step's result
-# and the benchmark's numbers (rewritten after every step), $OUT/gtest-*.json the native tests'
-# reports, and $OUT/plans.log how each convolution was planned.
+# and the whole run a budget that later steps get what is left of; the steps' own limits add up
+# to less than the budget. GPU tests that cannot run fail (GHOSTNET_REQUIRE_GPU=1). Without a GPU
+# it says so and exits 2 at once, unless rehearsing. With $OUT set, everything it prints also goes
+# whole to $OUT/check.log; $OUT/check.json holds each step's result and the benchmark's numbers
+# (rewritten after every step), $OUT/gtest-*.json the native tests' reports, and $OUT/plans.log
+# how each convolution was planned.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 start=$SECONDS
 mode=full
 budget=480
-if [ "${1:-}" = --quick ]; then
-  mode=quick
-  budget=180
-fi
+device=cuda:0
+case "${1:-}" in
+  --quick) mode=quick budget=180 ;;
+  --rehearse) mode=rehearse device=cpu ;;
+esac
 
-if ! command -v nvidia-smi > /dev/null; then
+if [ "$mode" = rehearse ]; then
+  gpus="no GPU: a rehearsal, with the host in the GPU's place"
+elif ! command -v nvidia-smi > /dev/null; then
   echo "check: no NVIDIA GPU here: nvidia-smi is not installed (no NVIDIA driver); the GPU check needs one" >&2
   exit 2
-fi
-if ! gpus=$(timeout 5 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1) ||
+elif ! gpus=$(timeout 5 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1) ||
    [ -z "$gpus" ]; then
   echo "check: no usable NVIDIA GPU here: nvidia-smi says: ${gpus:-nothing}" >&2
   exit 2
@@ -94,10 +102,14 @@ step() {
   return $rc
 }
 
-step "bundle" 60 "python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
-  target/gpu-bundle.tar.xz '$work'" || finish
-export bundle="$work/gpu-bundle" fixtures="$PWD/tests/fixtures"
+# What every program below reads when it starts: the native test binary reads the fixture
+# manifest while GoogleTest registers its tests, before any flag is parsed.
+export bundle="$work/gpu-bundle" fixtures="$PWD/tests/fixtures" device mode
+export GHOSTNET_FIXTURES="$fixtures"
 export java="$bundle/jre/bin/java"
+
+step "bundle" 20 "python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
+  target/gpu-bundle.tar.xz '$work'" || finish
 
 # cuDNN as pip installed it for this Python: where the preflight may point the loader if its own
 # search misses it, and the header the declarations are checked against.
@@ -115,22 +127,29 @@ for dir in $(python3 -c 'import nvidia; print(" ".join(nvidia.__path__))' 2> /de
 done
 
 # Preflight: the GPU as ghostnet sees it. The loader's own search comes first; if it misses pip's
-# cuDNN, the run goes on with GHOSTNET_CUDNN_PATH pointing there, and the miss is reported.
+# cuDNN, the run goes on with GHOSTNET_CUDNN_PATH pointing there, and the miss is reported. A
+# rehearsal expects info to say that no GPU is usable.
 preflight='
-  "$java" -jar "$bundle/ghostnet.jar" info | tee "$bundle/info.txt"
-  if ! grep -q "^  GPU *usable" "$bundle/info.txt" && [ -n "$cudnn_root" ]; then
-    echo "preflight: the loader did not find a usable cuDNN itself; again with GHOSTNET_CUDNN_PATH=$cudnn_root/lib"
-    GHOSTNET_CUDNN_PATH="$cudnn_root/lib" "$java" -jar "$bundle/ghostnet.jar" info | tee "$bundle/info.txt"
-    echo "$cudnn_root/lib" > "$bundle/cudnn_path"
+  "$java" -jar "$bundle/ghostnet.jar" info | tee "$bundle/info.txt" || exit 1
+  if [ "$mode" = rehearse ]; then
+    grep -q "^  GPU *not usable" "$bundle/info.txt" || { echo "preflight: info does not say why no GPU is usable"; exit 1; }
+  else
+    if ! grep -q "^  GPU *usable" "$bundle/info.txt" && [ -n "$cudnn_root" ]; then
+      echo "preflight: the loader did not find a usable cuDNN itself; again with GHOSTNET_CUDNN_PATH=$cudnn_root/lib"
+      GHOSTNET_CUDNN_PATH="$cudnn_root/lib" "$java" -jar "$bundle/ghostnet.jar" info | tee "$bundle/info.txt"
+      echo "$cudnn_root/lib" > "$bundle/cudnn_path"
+    fi
+    grep -q "^  GPU *usable" "$bundle/info.txt" || { echo "preflight: no usable GPU (above: why)"; exit 1; }
   fi
-  grep -q "^  GPU *usable" "$bundle/info.txt" || { echo "preflight: no usable GPU (above: why)"; exit 1; }
-  "$bundle/ghostnet_native_tests" --gtest_list_tests > /dev/null || { echo "preflight: the native tests do not start"; exit 1; }'
-step "preflight" 30 "$preflight" || finish
+  "$bundle/ghostnet_native_tests" --gtest_list_tests > "$bundle/native-tests.txt" ||
+    { echo "preflight: the native tests do not start"; exit 1; }
+  echo "preflight: the native test binary lists $(grep -c "^  " "$bundle/native-tests.txt") tests"'
+step "preflight" 20 "$preflight" || finish
 if [ -f "$bundle/cudnn_path" ]; then
   GHOSTNET_CUDNN_PATH=$(cat "$bundle/cudnn_path")
   export GHOSTNET_CUDNN_PATH
 fi
-export GHOSTNET_REQUIRE_GPU=1 GHOSTNET_FIXTURES="$fixtures"
+[ "$mode" = rehearse ] || export GHOSTNET_REQUIRE_GPU=1
 export results
 
 # The native GPU tests FILTER selects, with a report in $results/REPORT.
@@ -138,30 +157,41 @@ native_tests() {  # native_tests NAME LIMIT REPORT FILTER [FLAGS]
   step "$1" "$2" "\"\$bundle/ghostnet_native_tests\" --gtest_filter='$4' --gtest_output=json:\"\$results/$3\" ${5:-}"
 }
 
-if [ "$mode" = full ]; then
+# The sample images (every JPEG and PNG kind the fixtures have) through the bundle's Java runtime
+# and the Predictor, on the device checked.
+classify='"$java" -jar "$bundle/ghostnet.jar" classify --device "$device" \
+  --weights "$fixtures/weights/w100_c1000_f16.safetensors" --top 1 "$fixtures/images/samples"'
+
+if [ "$mode" != quick ]; then
   if [ -n "$cudnn_root" ] && command -v g++ > /dev/null; then
-    step "cudnn.h" 30 'g++ -std=c++17 -fsyntax-only -Wno-deprecated-declarations -I"$cudnn_root/include" \
+    step "cudnn.h" 15 'g++ -std=c++17 -fsyntax-only -Wno-deprecated-declarations -I"$cudnn_root/include" \
       -I/usr/local/cuda/include -Inative/src native/src/cuda/cudnn_api_check.cpp && echo "cudnn_api.h matches cudnn.h"'
   fi
-  native_tests "native GPU tests" 90 gtest-gpu.json 'GpuOps*:GpuExecutor*' --gtest_brief=1
+  native_tests "native GPU tests" 45 gtest-gpu.json 'GpuOps*:GpuExecutor*' --gtest_brief=1
   # Each op's report is printed; how each convolution was planned goes to plans.log.
   export GHOSTNET_VERBOSE=1
-  native_tests "op by op" 90 gtest-op-by-op.json '*GpuOpByOp*' '2> "$results/plans.log"'
+  native_tests "op by op" 45 gtest-op-by-op.json '*GpuOpByOp*' '2> "$results/plans.log"'
   unset GHOSTNET_VERBOSE
-  native_tests "fixtures" 120 gtest-fixtures.json '*GpuFixture*' --gtest_brief=1
-  step "Java GPU tests" 120 'LD_LIBRARY_PATH="'"$cudart_dir"'" "$java" -Dghostnet.fixtures="$fixtures" \
+  native_tests "fixtures" 75 gtest-fixtures.json '*GpuFixture*'
+  step "classify" 20 "$classify"
+  step "Java GPU tests" 60 'LD_LIBRARY_PATH="'"$cudart_dir"'" "$java" -Dghostnet.fixtures="$fixtures" \
     -jar "$bundle/lib/junit-platform-console-standalone.jar" execute --disable-banner --details=tree \
     --class-path "$bundle/test-classes:$bundle/ghostnet.jar:$bundle/lib/cudart-jni.jar" \
-    --scan-class-path "$bundle/test-classes" --include-tag gpu'
-  step "benchmark: ghostnet" 90 '"$java" -jar "$bundle/ghostnet.jar" bench --device cuda:0 --precision fp32,fp16 \
-    --batch 1,32,256 --seconds 3 --warmup 1 --json | tee -a "'"$work"'/bench.jsonl"'
-  step "benchmark: PyTorch" 120 'PYTHONUNBUFFERED=1 python3 tests/gpu/pytorch_bench.py --seconds 3 \
-    | tee -a "'"$work"'/bench.jsonl"'
+    --scan-class-path "$bundle/test-classes" --include-tag gpu --fail-if-no-tests'
+  if [ "$mode" = rehearse ]; then
+    step "benchmark: ghostnet" 40 '"$java" -jar "$bundle/ghostnet.jar" bench --device cpu --precision fp32 \
+      --batch 1 --seconds 1 --warmup 0 --json'
+  else
+    step "benchmark: ghostnet" 40 '"$java" -jar "$bundle/ghostnet.jar" bench --device cuda:0 --precision fp32,fp16 \
+      --batch 1,32,256 --seconds 2 --warmup 1 --json | tee -a "'"$work"'/bench.jsonl"'
+    step "benchmark: PyTorch" 60 'PYTHONUNBUFFERED=1 python3 tests/gpu/pytorch_bench.py --seconds 2 \
+      | tee -a "'"$work"'/bench.jsonl"'
+  fi
 else
-  native_tests "fixtures" 90 gtest-fixtures.json '*GpuFixture*_fp32:*GpuFixture*_fp16' --gtest_brief=1
-  step "benchmark: ghostnet" 40 '"$java" -jar "$bundle/ghostnet.jar" bench --device cuda:0 --precision fp16 \
+  native_tests "fixtures" 60 gtest-fixtures.json '*GpuFixture*_fp32:*GpuFixture*_fp16'
+  step "benchmark: ghostnet" 25 '"$java" -jar "$bundle/ghostnet.jar" bench --device cuda:0 --precision fp16 \
     --batch 256 --seconds 3 --warmup 1 --json | tee -a "'"$work"'/bench.jsonl"'
-  step "benchmark: PyTorch" 50 'PYTHONUNBUFFERED=1 python3 tests/gpu/pytorch_bench.py --seconds 3 --precision fp16 \
+  step "benchmark: PyTorch" 40 'PYTHONUNBUFFERED=1 python3 tests/gpu/pytorch_bench.py --seconds 3 --precision fp16 \
     --batch 256 | tee -a "'"$work"'/bench.jsonl"'
 fi
 finish
