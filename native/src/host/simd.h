@@ -3,6 +3,8 @@
 // Loads and stores are unaligned and may alias float data.
 #pragma once
 
+#include <utility>
+
 #include "host/isa.h"
 
 namespace ghostnet::host {
@@ -29,17 +31,41 @@ GN_ALWAYS_INLINE void store(float* p, Vec<W> v) {
   __builtin_memcpy(p, &v, sizeof v);
 }
 
+// Calls f(std::integral_constant<int, I>{}) for I = 0, 1, ..., N - 1, in order: for the code that
+// sets a kernel's array of accumulators up and writes it out. GCC keeps such an array in
+// registers only where every access to it has an index known when it decides; GCC 10 (the
+// compiler of the release natives) decides before it unrolls loops like these, and otherwise
+// keeps the array in memory as well, storing every accumulator on every step of the loop that
+// sums into them: that halved the GEMMs' speed, where GCC 12 gave full speed.
+template <typename F, int... I>
+GN_ALWAYS_INLINE void unrolled(const F& f, std::integer_sequence<int, I...>) {
+  (f(std::integral_constant<int, I>{}), ...);
+}
+template <int N, typename F>
+GN_ALWAYS_INLINE void unrolled(const F& f) {
+  unrolled(f, std::make_integer_sequence<int, N>{});
+}
+
+// Lanes [First, First + sizeof...(I)) of v, as a vector of their own.
+template <int First, int W, int... I>
+GN_ALWAYS_INLINE Vec<int(sizeof...(I))> lanes_of(Vec<W> v, std::integer_sequence<int, I...>) {
+  return Vec<int(sizeof...(I))>{v[First + I]...};
+}
+
 // Stores the first `lanes` of v (fewer than W): the halves, quarters, ... of v that fit,
-// each with one vector store, then single floats below four.
+// each with one vector store, then single floats below four. Every lane is picked at an index
+// known at compile time: taking v's address, or indexing it at run time, would put v in memory,
+// and with it, in GCC 10, the whole array of accumulators v came from (see `unrolled`).
 template <int W>
 GN_ALWAYS_INLINE void store_first(float* p, Vec<W> v, int lanes) {
   if constexpr (W <= 4) {
-    for (int j = 0; j < lanes; ++j) p[j] = v[j];
+    unrolled<W - 1>([&](auto j) GN_INLINED_LAMBDA {
+      if (int(j) < lanes) p[int(j)] = v[int(j)];
+    });
   } else {
     constexpr int kHalf = W / 2;
-    Vec<kHalf> low, high;
-    __builtin_memcpy(&low, &v, sizeof low);
-    __builtin_memcpy(&high, reinterpret_cast<const char*>(&v) + sizeof low, sizeof high);
+    const Vec<kHalf> low = lanes_of<0, W>(v, std::make_integer_sequence<int, kHalf>{});
+    const Vec<kHalf> high = lanes_of<kHalf, W>(v, std::make_integer_sequence<int, kHalf>{});
     if (lanes >= kHalf) {
       store<kHalf>(p, low);
       if (lanes > kHalf) store_first<kHalf>(p + kHalf, high, lanes - kHalf);

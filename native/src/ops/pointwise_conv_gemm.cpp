@@ -53,13 +53,13 @@ GN_ALWAYS_INLINE Vec<W> activate(Act act, Vec<W> v) {
 // packed for vectors of W lanes: out = act(bias + in . panel). L is W, or W / 2 for a last panel
 // of W / 2 columns or fewer, which then costs a half-width vector (half a full one on AMD's
 // Zen 4, which splits 512-bit work in two) instead of computing columns that do not exist.
+// The accumulators are set up and written out at indices known at compile time (host::unrolled
+// says why).
 template <int W, int V, int R, int L = W>
 GN_ALWAYS_INLINE void tile(const Tile& t) {
   static_assert(V * L <= 2 * W, "a tile's columns lie within its panel");
   Vec<L> acc[R][V];
-  for (int r = 0; r < R; ++r) {
-    for (int v = 0; v < V; ++v) acc[r][v] = host::load<L>(t.bias + v * L);
-  }
+  host::unrolled<R * V>([&](auto i) GN_INLINED_LAMBDA { acc[i / V][i % V] = host::load<L>(t.bias + i % V * L); });
   const float* b = t.panel;
   for (int k = 0; k < t.k; ++k, b += 2 * W) {
     Vec<L> panel[V];
@@ -69,18 +69,17 @@ GN_ALWAYS_INLINE void tile(const Tile& t) {
       for (int v = 0; v < V; ++v) acc[r][v] += x * panel[v];
     }
   }
-  for (int r = 0; r < R; ++r) {
-    float* c = t.out + r * t.out_stride;
-    for (int v = 0; v < V; ++v) {
-      const Vec<L> y = activate<L>(t.act, acc[r][v]);
-      const int lanes = std::min(L, t.columns - v * L);
-      if (lanes == L) {
-        host::store<L>(c + v * L, y);
-      } else {
-        host::store_first<L>(c + v * L, y, lanes);
-      }
+  host::unrolled<R * V>([&](auto i) GN_INLINED_LAMBDA {
+    constexpr int r = i / V, v = i % V;
+    float* c = t.out + r * t.out_stride + v * L;
+    const Vec<L> y = activate<L>(t.act, acc[r][v]);
+    const int lanes = std::min(L, t.columns - v * L);
+    if (lanes == L) {
+      host::store<L>(c, y);
+    } else {
+      host::store_first<L>(c, y, lanes);
     }
-  }
+  });
 }
 
 // A tile of `rows` rows (at most kTileRows<W>), choosing R at compile time.

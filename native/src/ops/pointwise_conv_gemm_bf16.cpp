@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace ghostnet::ops {
 namespace {
@@ -52,14 +53,36 @@ struct Tile {
 // out = act(bias + in . panel). A panel's last 8 columns or fewer take a half-width vector,
 // which costs AMD's Zen 4 half a full one (it splits 512-bit work in two) and others no more,
 // so narrow layers (8, 24, 36 outputs) do not spend their time on columns that do not exist.
+//
+// The accumulators are set up and written out by folds over their indices rather than by loops
+// (host/simd.h's `unrolled` says why: GCC 10 would keep them in memory too).
+template <int Z, int R, int... W, int... H>
+GN_BF16_INLINE void start(__m512 (&whole)[R][Z > 0 ? Z : 1], __m256 (&half)[R], const float* bias,
+                          std::integer_sequence<int, W...>, std::integer_sequence<int, H...>) {
+  ((whole[W / Z][W % Z] = _mm512_loadu_ps(bias + 16 * (W % Z))), ...);
+  ((half[H] = _mm256_loadu_ps(bias + 16 * Z)), ...);
+}
+
+template <int Z, int R, int... W, int... H>
+GN_BF16_INLINE void finish(const __m512 (&whole)[R][Z > 0 ? Z : 1], const __m256 (&half)[R], const Tile& t,
+                           std::integer_sequence<int, W...>, std::integer_sequence<int, H...>) {
+  ((_mm512_mask_storeu_ps(t.out + (W / Z) * t.out_stride + 16 * (W % Z),
+                          __mmask16((1u << std::min(16, t.columns - 16 * (W % Z))) - 1),
+                          activate(t.act, whole[W / Z][W % Z]))),
+   ...);
+  ((_mm512_mask_storeu_ps(t.out + H * t.out_stride + 16 * Z, __mmask16((1u << (t.columns - 16 * Z)) - 1),
+                          activate(t.act, _mm512_castps256_ps512(half[H])))),
+   ...);
+}
+
 template <int R, int Z, int Y>
 GN_BF16_INLINE void tile(const Tile& t) {
-  __m512 acc[R][Z > 0 ? Z : 1];
+  __m512 whole[R][Z > 0 ? Z : 1];
   __m256 half[R];
-  for (int r = 0; r < R; ++r) {
-    for (int z = 0; z < Z; ++z) acc[r][z] = _mm512_loadu_ps(t.bias + 16 * z);
-    if constexpr (Y == 1) half[r] = _mm256_loadu_ps(t.bias + 16 * Z);
-  }
+  // Indices of the whole vectors' accumulators, and of the half-width ones.
+  using Whole = std::make_integer_sequence<int, R * Z>;
+  using Halves = std::make_integer_sequence<int, Y == 1 ? R : 0>;
+  start<Z>(whole, half, t.bias, Whole{}, Halves{});
   for (int pair = 0; pair < t.pairs; ++pair) {
     const uint16_t* panel_pair = t.panel + int64_t(pair) * kPanel * 2;
     __m512bh panel[Z + 1];
@@ -70,7 +93,7 @@ GN_BF16_INLINE void tile(const Tile& t) {
     }
     for (int r = 0; r < R; ++r) {
       const __m512bh x = broadcast_pair(t.in + r * t.in_stride + 2 * pair);
-      for (int z = 0; z < Z; ++z) acc[r][z] = _mm512_dpbf16_ps(acc[r][z], x, panel[z]);
+      for (int z = 0; z < Z; ++z) whole[r][z] = _mm512_dpbf16_ps(whole[r][z], x, panel[z]);
       if constexpr (Y == 1) {
         // The lower half of x (extracted, as GCC 12 warns about its own casts to narrower vectors).
         const __m256bh x_half = (__m256bh)_mm512_extracti32x8_epi32((__m512i)x, 0);
@@ -78,18 +101,7 @@ GN_BF16_INLINE void tile(const Tile& t) {
       }
     }
   }
-  for (int r = 0; r < R; ++r) {
-    float* y = t.out + r * t.out_stride;
-    for (int z = 0; z < Z; ++z) {
-      const int lanes = std::min(16, t.columns - 16 * z);
-      _mm512_mask_storeu_ps(y + 16 * z, __mmask16((1u << lanes) - 1), activate(t.act, acc[r][z]));
-    }
-    if constexpr (Y == 1) {
-      const int lanes = t.columns - 16 * Z;
-      _mm512_mask_storeu_ps(y + 16 * Z, __mmask16((1u << lanes) - 1),
-                            activate(t.act, _mm512_castps256_ps512(half[r])));
-    }
-  }
+  finish<Z>(whole, half, t, Whole{}, Halves{});
 }
 
 // A tile of `rows` rows (at most kTileRows), choosing R at compile time.
