@@ -2,7 +2,8 @@
 # GhostNet 1.0x at 224x224 in FP32 on the host: ghostnet's bench beside ONNX Runtime's Java API
 # (all graph optimisations), each on the same number of threads, batches 1, 8 and 32,
 # interleaved and repeated so that the machine's noise falls on both alike; prints the median
-# images/s of each and their ratio, and ghostnet's BF16 where the CPU has AVX512_BF16.
+# images/s of each and their ratio, and ghostnet's BF16 where the CPU has AVX512_BF16, after
+# how the jar's natives were built (the release natives are built against glibc 2.31).
 #
 #   tests/bench/side_by_side.sh JAR [ROUNDS=2] [SECONDS=8] [THREADS=2]
 #
@@ -46,6 +47,9 @@ median() {
     awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 
+natives=$(java -jar "$jar" info 2>/dev/null | sed -n 's/^  natives *//p')
+echo "ghostnet's natives: $natives ($(case "$natives" in *"glibc 2.31") echo "the release build" ;;
+  *) echo "not the release build: mvn -Pportable package builds that" ;; esac))"
 echo "$(grep -m1 "model name" /proc/cpuinfo | cut -d: -f2 | xargs) (family $(grep -m1 "cpu family" /proc/cpuinfo | cut -d: -f2 | xargs), model $(grep -m1 "^model\s" /proc/cpuinfo | cut -d: -f2 | xargs)), $threads threads, median of $rounds rounds"
 echo "| batch | ONNX Runtime FP32 | ghostnet FP32 | ratio | ghostnet BF16 | ratio |"
 echo "|---|---|---|---|---|---|"

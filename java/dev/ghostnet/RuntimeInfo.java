@@ -10,12 +10,15 @@ import java.util.List;
 import org.bytedeco.javacpp.Loader;
 
 /**
- * What this build of ghostnet and this machine offer: versions, host cores and the instruction set
- * the host kernels use on them ({@code hostIsa}: "AVX-512", "AVX2+FMA" or "x86-64 baseline
- * (SSE2)"), GPUs, the libraries a GPU needs, and when no GPU is usable, exactly why.
+ * What this build of ghostnet and this machine offer: versions, how the natives were built
+ * ({@code nativeBuild}: the compiler and the oldest glibc they load on, "GCC 10.2.1, glibc 2.31"),
+ * host cores and the instruction set the host kernels use on them ({@code hostIsa}: "AVX-512",
+ * "AVX2+FMA" or "x86-64 baseline (SSE2)"), GPUs, the libraries a GPU needs, and when no GPU is
+ * usable, exactly why.
  */
 public record RuntimeInfo(
     String libraryVersion,
+    String nativeBuild,
     String javacppVersion,
     int cudaCompiledVersion,
     int cudaDriverVersion,
@@ -54,7 +57,7 @@ public record RuntimeInfo(
       libraries.add(new GpuLibrary(NativeApi.gn_gpu_library_name(i), NativeApi.gn_gpu_library_version(i),
           NativeApi.gn_gpu_library_path(i), NativeApi.gn_gpu_library_notes(i), NativeApi.gn_gpu_library_problem(i)));
     }
-    return new RuntimeInfo(NativeApi.gn_version(), loadedJavacppVersion(), NativeApi.gn_cuda_compiled_version(),
+    return new RuntimeInfo(NativeApi.gn_version(), NativeApi.gn_build_info(), loadedJavacppVersion(), NativeApi.gn_cuda_compiled_version(),
         NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), NativeApi.gn_host_isa(), List.copyOf(gpus),
         List.copyOf(libraries), reason);
   }

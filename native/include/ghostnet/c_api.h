@@ -54,6 +54,9 @@ GHOSTNET_API const char* gn_last_error(void);
 
 /* --- the runtime --------------------------------------------------------------------- */
 GHOSTNET_API const char* gn_version(void);
+/* How these natives were built: the compiler, and the oldest glibc they load on (that of the
+ * build machine), e.g. "GCC 10.2.1, glibc 2.31". */
+GHOSTNET_API const char* gn_build_info(void);
 /* The cores this process may run on, and the instruction set the host kernels use on this
  * CPU ("AVX-512", "AVX2+FMA" or "x86-64 baseline (SSE2)"). */
 GHOSTNET_API int32_t gn_host_cores(void);

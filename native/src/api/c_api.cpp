@@ -79,6 +79,15 @@ extern "C" {
 
 const char* gn_last_error(void) { return t_last_error.c_str(); }
 const char* gn_version(void) { return GHOSTNET_VERSION; }
+
+const char* gn_build_info(void) {
+#define GN_TEXT(x) #x
+#define GN_NUMBER(x) GN_TEXT(x)
+  return "GCC " GN_NUMBER(__GNUC__) "." GN_NUMBER(__GNUC_MINOR__) "." GN_NUMBER(__GNUC_PATCHLEVEL__) ", glibc " GN_NUMBER(
+      __GLIBC__) "." GN_NUMBER(__GLIBC_MINOR__);
+#undef GN_NUMBER
+#undef GN_TEXT
+}
 int32_t gn_host_cores(void) { return available_host_cores(); }
 const char* gn_host_isa(void) { return host::isa_name(host::host_isa()); }
 int32_t gn_cuda_compiled_version(void) { return gpu::compiled_version(); }

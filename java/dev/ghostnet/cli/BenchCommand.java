@@ -144,6 +144,7 @@ final class BenchCommand implements Callable<Integer> {
       result.put("input", input);
       if (!net.device().isCuda()) {
         result.put("host_isa", RuntimeInfo.query().hostIsa());
+        result.put("natives", RuntimeInfo.query().nativeBuild());
         result.put("threads", model.threads());
       }
       result.put("images_per_second", imagesPerSecond);

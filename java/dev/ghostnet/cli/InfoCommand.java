@@ -17,6 +17,7 @@ final class InfoCommand implements Callable<Integer> {
     RuntimeInfo info = RuntimeInfo.query();
     PrintWriter out = spec.commandLine().getOut();
     out.printf("ghostnet %s%n", info.libraryVersion());
+    row(out, "natives", info.nativeBuild());
     row(out, "JavaCPP", info.javacppVersion());
     row(out, "CUDA (compiled)", info.cudaCompiledVersion() == 0 ? "none: host-only build"
         : cudaVersion(info.cudaCompiledVersion()));

@@ -25,6 +25,7 @@ public final class NativeApi {
 
   // --- the runtime ---
   public static native String gn_version();
+  public static native String gn_build_info();
   public static native int gn_host_cores();
   public static native String gn_host_isa();
   public static native int gn_cuda_compiled_version();

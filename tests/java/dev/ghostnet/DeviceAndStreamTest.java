@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bytedeco.cuda.cudart.CUstream_st;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.Tag;
@@ -31,6 +33,11 @@ class DeviceAndStreamTest {
   void runtimeInfoExplainsAMissingGpu() {
     RuntimeInfo info = RuntimeInfo.query();
     assertEquals("0.1.0", info.libraryVersion());
+    // The compiler and the glibc the natives were built with; GCC 10 is the oldest that builds them.
+    Matcher build = Pattern.compile("GCC (\\d+)\\.\\d+\\.\\d+, glibc 2\\.(\\d+)")
+        .matcher(info.nativeBuild());
+    assertTrue(build.matches(), info.nativeBuild());
+    assertTrue(Integer.parseInt(build.group(1)) >= 10, info.nativeBuild());
     assertTrue(info.hostCores() >= 1);
     assertEquals(info.gpuUsable(), info.gpuUnavailableReason().isEmpty());
     if (!info.gpuUsable()) {
