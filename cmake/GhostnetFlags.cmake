@@ -15,6 +15,9 @@ endif()
 
 # -fopenmp-simd honours the GN_CHANNEL_LOOP vectorisation hints without the OpenMP runtime.
 add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-Wall> $<$<COMPILE_LANGUAGE:CXX>:-Wextra> $<$<COMPILE_LANGUAGE:CXX>:-fopenmp-simd>)
+# A switch over an enum that leaves a value out fails the build: each activation (ops/activation.h)
+# and op kind must be handled wherever one is chosen. nvcc passes it to the host compiler too.
+add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-Werror=switch> $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Werror=switch>)
 # The host kernels' vector helpers return AVX and AVX-512 vectors; they are always inlined
 # into functions compiled for those instruction sets, so no call passes a vector by ABI.
 add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-Wno-psabi>)

@@ -126,12 +126,18 @@ GHOSTNET_API int32_t gn_tensor_copy(const gn_tensor* src, gn_tensor* dst, const 
 GHOSTNET_API int32_t gn_model_load(const char* path, int32_t device_kind, int32_t device_index, int32_t precision,
                                    int32_t allow_tf32, const float* mean, const float* std, int64_t max_tensor_bytes,
                                    int64_t max_total_bytes, int32_t threads, gn_model** out);
-/* A GhostNet with random weights (deterministic in seed) at a width multiplier and class
- * count, for benchmarks and demos; the options are as for gn_model_load. */
-GHOSTNET_API int32_t gn_model_random(double width, int32_t num_classes, uint32_t seed, int32_t device_kind,
+/* A member of the GhostNet family with random weights (deterministic in seed), named as timm
+ * names them ("ghostnet_100", "ghostnetv2_130", "ghostnetv3_050": the width multiplier in
+ * hundredths), with a class count, for benchmarks and demos; the options are as for
+ * gn_model_load. */
+GHOSTNET_API int32_t gn_model_random(const char* model, int32_t num_classes, uint32_t seed, int32_t device_kind,
                                      int32_t device_index, int32_t precision, int32_t allow_tf32, const float* mean,
                                      const float* std, int32_t threads, gn_model** out);
 GHOSTNET_API int32_t gn_model_num_classes(const gn_model* model);
+/* The member: "GhostNet", "GhostNetV2" or "GhostNetV3" (valid while the model lives), and its
+ * width multiplier (1.3 for 1.3x). */
+GHOSTNET_API const char* gn_model_family(const gn_model* model);
+GHOSTNET_API double gn_model_width(const gn_model* model);
 /* A description of the model, valid until the model is destroyed. */
 GHOSTNET_API const char* gn_model_describe(const gn_model* model);
 /* Contexts keep the model's weights alive: destroying the model first is safe. */
@@ -151,7 +157,9 @@ GHOSTNET_API void gn_context_destroy(gn_context* context);
 GHOSTNET_API int32_t gn_npy_read(const char* path, int32_t layout, gn_tensor** out);
 /* Writes a host tensor as .npy. */
 GHOSTNET_API int32_t gn_npy_write(const char* path, const gn_tensor* tensor);
-/* Converts any supported checkpoint to safetensors, keeping each tensor's type. */
+/* Converts a checkpoint of the GhostNet family, in any supported format, to safetensors, keeping
+ * each tensor's type; a GhostNetV3 in training form is written in its deployed form (each
+ * re-parameterisable convolution folded into one, in float32), which loads to the same logits. */
 GHOSTNET_API int32_t gn_checkpoint_convert(const char* input_path, const char* output_path);
 
 #ifdef __cplusplus

@@ -37,10 +37,12 @@ struct ModelOptions {
   int threads = 0;
 };
 
-// Weights for upstream's GhostNet (huawei-noah's ghostnet_pytorch) at a width multiplier and class count, random but
-// deterministic in `seed` (Kaiming-scaled convolutions, BatchNorm statistics near 1):
-// for benchmarks and demos where real weights do not matter. Same keys as a checkpoint.
-GHOSTNET_API StateDict random_ghostnet_weights(double width, int num_classes, uint32_t seed);
+// Weights for a member of the GhostNet family, named as timm names them ("ghostnet_100",
+// "ghostnetv2_130", "ghostnetv3_050": the width multiplier in hundredths), with a class count:
+// random but the same on every platform for a `seed` (convolutions scaled by their fan-in,
+// BatchNorm statistics near 1), for benchmarks and demos where real weights do not matter.
+// The keys are a checkpoint's (GhostNetV3's in its training form, with the official names).
+GHOSTNET_API StateDict random_ghostnet_weights(const std::string& model, int num_classes, uint32_t seed);
 
 struct ModelImpl;
 struct ContextImpl;
@@ -57,7 +59,10 @@ class GHOSTNET_API Model {
   Device device() const;
   Precision precision() const;
   int num_classes() const;
-  std::string describe() const;  // "GhostNet 1.0x, 1000 classes, fp32 on cpu"
+  // The family member, "GhostNet", "GhostNetV2" or "GhostNetV3", and its width multiplier (1.3 for 1.3x).
+  std::string family() const;
+  double width() const;
+  std::string describe() const;  // "GhostNetV2 1.3x, 1000 classes, fp32 on cpu"
 
   // A new context; with `stream` it runs on that (borrowed) stream, else on its own.
   ExecutionContext create_context(const Stream* stream = nullptr) const;

@@ -4,6 +4,7 @@
 #include "api/handles.h"
 #include "ghostnet/checkpoint.h"
 #include "ghostnet/npy.h"
+#include "graph/graph.h"
 
 using namespace ghostnet;
 using namespace ghostnet::capi;
@@ -34,8 +35,8 @@ ModelOptions options_from(int32_t precision, int32_t allow_tf32, const float* me
 }
 
 gn_model* wrap(Model model) {
-  const std::string description = model.describe();
-  return new gn_model{std::move(model), description};
+  const std::string description = model.describe(), family = model.family();
+  return new gn_model{std::move(model), description, family};
 }
 
 }  // namespace
@@ -57,19 +58,22 @@ int32_t gn_model_load(const char* path, int32_t device_kind, int32_t device_inde
   });
 }
 
-int32_t gn_model_random(double width, int32_t num_classes, uint32_t seed, int32_t device_kind, int32_t device_index,
-                        int32_t precision, int32_t allow_tf32, const float* mean, const float* std, int32_t threads,
-                        gn_model** out) {
+int32_t gn_model_random(const char* model, int32_t num_classes, uint32_t seed, int32_t device_kind,
+                        int32_t device_index, int32_t precision, int32_t allow_tf32, const float* mean, const float* std,
+                        int32_t threads, gn_model** out) {
   return guarded([&] {
     require_out(out);
+    if (model == nullptr) fail(ErrorCode::InvalidArgument, "the model name is null");
     const Device device = device_from(device_kind, device_index);
-    const std::string source = "random GhostNet " + std::to_string(width) + "x";
-    *out = wrap(Model::from_state_dict(random_ghostnet_weights(width, num_classes, seed), source, device,
+    const std::string source = std::string("random ") + model;
+    *out = wrap(Model::from_state_dict(random_ghostnet_weights(model, num_classes, seed), source, device,
                                        options_from(precision, allow_tf32, mean, std, threads)));
   });
 }
 
 int32_t gn_model_num_classes(const gn_model* model) { return model ? model->model.num_classes() : 0; }
+const char* gn_model_family(const gn_model* model) { return model ? model->family.c_str() : ""; }
+double gn_model_width(const gn_model* model) { return model ? model->model.width() : 0.0; }
 const char* gn_model_describe(const gn_model* model) { return model ? model->description.c_str() : ""; }
 void gn_model_destroy(gn_model* model) { delete model; }
 
@@ -119,8 +123,10 @@ int32_t gn_npy_write(const char* path, const gn_tensor* tensor) {
 
 int32_t gn_checkpoint_convert(const char* input_path, const char* output_path) {
   return guarded([&] {
-    const Checkpoint checkpoint = read_checkpoint(path_from(input_path));
-    write_safetensors(path_from(output_path), checkpoint.tensors);
+    const std::string input = path_from(input_path);
+    const Checkpoint checkpoint = read_checkpoint(input);
+    const graph::Topology topology = graph::infer_topology(checkpoint.tensors, input);
+    write_safetensors(path_from(output_path), graph::deployed(checkpoint.tensors, topology, input));
   });
 }
 

@@ -20,6 +20,7 @@ struct gn_stream {
 struct gn_model {
   ghostnet::Model model;
   std::string description;
+  std::string family;
 };
 
 struct gn_context {

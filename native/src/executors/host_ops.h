@@ -9,9 +9,9 @@
 #include "executors/walk.h"
 #include "host/isa.h"
 #include "host/thread_pool.h"
-#include "ops/channel_scale_host.h"
 #include "ops/dense_conv_host.h"
 #include "ops/depthwise_conv_host.h"
+#include "ops/gate_host.h"
 #include "ops/ghost_cheap_host.h"
 #include "ops/input_host.h"
 #include "ops/pointwise_conv_gemm.h"
@@ -95,20 +95,20 @@ class HostOps {
     ops::input_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels));
   }
   void run(ops::DepthwiseConvOp, const graph::Op&, const ops::Operands<float>& o) const {
-    const int taps = o.window.kernel * o.window.kernel;
+    const int taps = o.window.kernel_h * o.window.kernel_w;
     ops::depthwise_conv_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels * taps));
   }
   void run(ops::GhostCheapOp, const graph::Op&, const ops::Operands<float>& o) const {
-    const int taps = o.window.kernel * o.window.kernel;
+    const int taps = o.window.kernel_h * o.window.kernel_w;
     ops::ghost_cheap_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels * taps));
   }
   void run(ops::DenseConvOp, const graph::Op&, const ops::Operands<float>& o) const {
-    const int taps = o.window.kernel * o.window.kernel;
+    const int taps = o.window.kernel_h * o.window.kernel_w;
     ops::dense_conv_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels *
                                         o.input.shape.stored_channels * taps));
   }
-  void run(ops::ChannelScaleOp, const graph::Op&, const ops::Operands<float>& o) const {
-    ops::channel_scale_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels));
+  void run(ops::GateOp, const graph::Op&, const ops::Operands<float>& o) const {
+    ops::gate_host(o, threads_for(double(o.output.shape.pixels()) * o.output.shape.stored_channels));
   }
 
  private:

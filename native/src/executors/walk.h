@@ -50,7 +50,7 @@ inline ops::Io io_of(const Tensor& input, Tensor& output, const ModelOptions& op
 
 // One op's operands: its values where the plan placed them in the workspace.
 template <typename T>
-ops::Operands<T> operands_of(const graph::Graph& graph, const Workspace& workspace, const graph::Op& op,
+ops::Operands<T> operands_of(const Workspace& workspace, const graph::Op& op,
                              OpWeights weights, const ops::Io& io) {
   auto view = [&](int value) {
     if (value < 0) return ops::View<T>{};
@@ -68,7 +68,7 @@ ops::Operands<T> operands_of(const graph::Graph& graph, const Workspace& workspa
   operands.gates = read(op.gates);
   operands.weight = weights.weight;
   operands.bias = weights.bias;
-  operands.window = graph.window(op);
+  operands.window = op.window;
   operands.act = op.act;
   operands.io = &io;
   return operands;
@@ -85,7 +85,7 @@ void walk(const graph::Graph& graph, const Workspace& workspace, graph::OpRange 
   for (std::size_t i = range.begin; i < range.end; ++i) {
     const graph::Op& op = graph.ops[i];
     const OpWeights weights = op.params >= 0 ? executor.weights(op.params) : OpWeights{};
-    const ops::Operands<T> operands = operands_of<T>(graph, workspace, op, weights, io);
+    const ops::Operands<T> operands = operands_of<T>(workspace, op, weights, io);
     ops::visit_op(op.kind, [&](auto kind) { executor.run(kind, op, operands); });
   }
 }

@@ -13,7 +13,7 @@ void pad_params(ops::ConvParams& p, int out, int in) {
   const bool depthwise = p.groups > 1;
   const int groups = depthwise ? out : 1;
   if (depthwise) in = out;
-  const std::size_t taps = std::size_t(p.kernel) * std::size_t(p.kernel);
+  const std::size_t taps = std::size_t(p.kernel_h) * std::size_t(p.kernel_w);
   const std::size_t old_per_output = std::size_t(p.in / p.groups), per_output = std::size_t(in / groups);
   std::vector<float> weight(std::size_t(out) * per_output * taps, 0.0f);
   for (std::size_t o = 0; o < std::size_t(p.out); ++o) {

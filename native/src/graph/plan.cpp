@@ -15,23 +15,77 @@ constexpr int64_t kMaxElements = int64_t(1) << 40;
 // Rows and columns of the input: the window arithmetic (input + 2 * pad) stays within int.
 constexpr int kMaxSide = 1 << 30;
 
-// Each op's output as its shape rule makes it from its input (the input op's: the caller's).
-void shape_values(const Graph& graph, Plan& plan) {
+// Each value's height and width as the ops' shape rules make them from an input of
+// height x width (the input op's output is the caller's size).
+std::vector<ops::Size> value_sizes(const Graph& graph, int height, int width) {
+  std::vector<ops::Size> sizes(graph.values.size());
   for (const Op& op : graph.ops) {
     if (op.output < 0) continue;
-    ops::Size in{plan.height, plan.width};
-    if (op.input >= 0) {
-      const ops::Geometry& input = plan.values[std::size_t(op.input)].geometry;
-      in = {input.height, input.width};
-    }
-    const ops::Size size = ops::visit_op(op.kind, [&](auto kind) { return kind.output_size(graph.window(op), in); });
-    const Value& value = graph.values[std::size_t(op.output)];
-    ops::Geometry& out = plan.values[std::size_t(op.output)].geometry;
+    const ops::Size in = op.input >= 0 ? sizes[std::size_t(op.input)] : ops::Size{height, width};
+    sizes[std::size_t(op.output)] = ops::visit_op(op.kind, [&](auto kind) { return kind.output_size(op.window, in); });
+  }
+  return sizes;
+}
+
+// The first op whose output has no pixels for an input of height x width, or -1.
+int first_empty_op(const Graph& graph, int height, int width) {
+  const std::vector<ops::Size> sizes = value_sizes(graph, height, width);
+  for (std::size_t i = 0; i < graph.ops.size(); ++i) {
+    const int out = graph.ops[i].output;
+    if (out >= 0 && (sizes[std::size_t(out)].height < 1 || sizes[std::size_t(out)].width < 1)) return int(i);
+  }
+  return -1;
+}
+
+// The smallest input height (rows) or width that gives every op pixels, the other side being
+// `other`; sizes only grow with the input's, so a search by halves finds it. 0 if none up to
+// kMaxSide does.
+int smallest_side(const Graph& graph, bool rows, int other) {
+  auto works = [&](int side) { return first_empty_op(graph, rows ? side : other, rows ? other : side) < 0; };
+  int lo = 1, hi = 1;
+  while (!works(hi)) {
+    if (hi >= kMaxSide / 2) return 0;
+    lo = hi + 1;
+    hi *= 2;
+  }
+  while (lo < hi) {
+    const int mid = lo + (hi - lo) / 2;
+    if (works(mid)) hi = mid; else lo = mid + 1;
+  }
+  return hi;
+}
+
+// Refuses, before any work, an input too small for an op's window to find a position in,
+// naming the op and the smallest input the model takes (where PyTorch would raise).
+void check_large_enough(const Graph& graph, int height, int width) {
+  const int op = first_empty_op(graph, height, width);
+  if (op < 0) return;
+  const std::vector<ops::Size> sizes = value_sizes(graph, height, width);
+  const Op& empty = graph.ops[std::size_t(op)];
+  const ops::Size in = sizes[std::size_t(empty.input)];
+  const ops::Window& w = empty.window;
+  // Each axis on its own, the other at a size that works for it.
+  constexpr int kLarge = 1 << 12;
+  const int min_height = smallest_side(graph, true, kLarge), min_width = smallest_side(graph, false, kLarge);
+  fail(ErrorCode::InvalidArgument,
+       "an input of " + std::to_string(height) + "x" + std::to_string(width) + " is too small for " +
+           graph.topology.member() + ": " + empty.name + " (" + std::to_string(w.kernel_h) + "x" +
+           std::to_string(w.kernel_w) + " at stride " + std::to_string(w.stride_h) + "x" + std::to_string(w.stride_w) +
+           ") gets " + std::to_string(in.height) + "x" + std::to_string(in.width) +
+           " and has no output; the smallest input it takes is " + std::to_string(min_height) + "x" +
+           std::to_string(min_width));
+}
+
+// Each op's output as its shape rule makes it.
+void shape_values(const Graph& graph, Plan& plan) {
+  const std::vector<ops::Size> sizes = value_sizes(graph, plan.height, plan.width);
+  for (std::size_t v = 0; v < graph.values.size(); ++v) {
+    ops::Geometry& out = plan.values[v].geometry;
     out.batch = plan.batch;
-    out.height = size.height;
-    out.width = size.width;
-    out.channels = value.channels;
-    out.stored_channels = value.stored_channels;
+    out.height = sizes[v].height;
+    out.width = sizes[v].width;
+    out.channels = graph.values[v].channels;
+    out.stored_channels = graph.values[v].stored_channels;
   }
 }
 
@@ -102,6 +156,7 @@ Plan make_plan(const Graph& graph, int64_t batch, int64_t height, int64_t width,
   plan.batch = batch;
   plan.height = int(height);
   plan.width = int(width);
+  check_large_enough(graph, plan.height, plan.width);
   plan.values.resize(graph.values.size());
   shape_values(graph, plan);
   for (PlannedValue& value : plan.values) {

@@ -1,6 +1,6 @@
 // GhostNet's configuration as the upstream model defines it (huawei-noah's
-// ghostnet_pytorch/ghostnet.py: its `cfgs` table and `_make_divisible`), the one place it
-// is written here. Every checkpoint in circulation (the official ones, timm's) has its keys.
+// ghostnet_pytorch/ghostnet.py: its `cfgs` table and `_make_divisible`; GhostNetV2 and V3 share
+// them), the one place it is written here. graph/topology.h builds every member from it.
 #pragma once
 
 #include <cmath>
@@ -25,6 +25,9 @@ constexpr BlockConfig kBlocks[16] = {
     {3, 184, 80, false, 1}, {3, 480, 112, true, 1}, {3, 672, 112, true, 1},
     {5, 672, 160, true, 2}, {5, 960, 160, false, 1}, {5, 960, 160, true, 1},                  // stage 5
     {5, 960, 160, false, 1}, {5, 960, 160, true, 1}};
+// GhostNetV2's DFC attention (and V3's) is on ghost1 of every bottleneck from this one on,
+// counted over the whole network (upstream's `layer_id > 1`).
+constexpr int kFirstAttentionBlock = 2;
 constexpr int kStemChannels = 16;
 constexpr int kHeadChannels = 960;   // blocks.9: the last stage's expansion
 constexpr int kHiddenChannels = 1280;  // conv_head, not scaled by the width

@@ -80,22 +80,6 @@ GN_ALWAYS_INLINE Vec<W> broadcast(float x) {
   return Vec<W>{} + x;
 }
 
-template <int W>
-GN_ALWAYS_INLINE Vec<W> relu(Vec<W> v) {
-  const Vec<W> zero{};
-  return v > zero ? v : zero;
-}
-
-// relu6(x + 3) / 6, as PyTorch's hard sigmoid computes it.
-template <int W>
-GN_ALWAYS_INLINE Vec<W> hard_sigmoid(Vec<W> v) {
-  const Vec<W> zero{}, six = broadcast<W>(6.0f);
-  Vec<W> x = v + 3.0f;
-  x = x > zero ? x : zero;
-  x = x < six ? x : six;
-  return x / 6.0f;
-}
-
 // Calls f(Width<w>{}, c) over channels [begin, end) in blocks: as many of W as fit, then
 // at most one each of W/2, W/4, ... down to single channels, so that kernels always work on
 // whole vectors, whatever the channel count.

@@ -2,7 +2,7 @@
 // them (cuDNN answering NOT_SUPPORTED for its fused call).
 #pragma once
 
-#include "ops/common.h"
+#include "ops/activation.h"
 
 namespace ghostnet::ops {
 

@@ -1,5 +1,4 @@
-// What every op functor shares: host+device marking, geometry, element conversions,
-// activations.
+// What every op functor shares: host+device marking, geometry, element conversions.
 //
 // An op functor computes one output element, (pixel, channel) of an NHWC tensor, and is
 // compiled for both executors: the host runs it in parallel loops over pixels with the
@@ -58,17 +57,6 @@ GN_HD void from_float(__nv_bfloat16& out, float v) { out = __float2bfloat16_rn(v
 #endif
 GN_HD float to_float(uint8_t v) { return float(v); }
 
-enum class Act : int32_t { None = 0, Relu = 1, HardSigmoid = 2 };
-
-GN_HD float activate(Act act, float x) {
-  switch (act) {
-    case Act::Relu: return x > 0.0f ? x : 0.0f;
-    // PyTorch's relu6(x + 3) / 6: upstream's gate for squeeze-excite.
-    case Act::HardSigmoid: return (x + 3.0f <= 0.0f ? 0.0f : x + 3.0f >= 6.0f ? 6.0f : x + 3.0f) / 6.0f;
-    default: return x;
-  }
-}
-
 GN_HD int clamp(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 // Where an NHWC pixel index lies: image n, row y, column x.
@@ -94,15 +82,23 @@ struct Size {
   int width = 0;
 };
 
-// Spatial geometry of a "same"-padded KxK window: output size and first input row/col.
+// A window's geometry per axis, rows (h) and columns (w): its kernel, stride and zero padding.
 struct Window {
-  int kernel = 1;
-  int stride = 1;
-  int pad = 0;
+  int kernel_h = 1, kernel_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int pad_h = 0, pad_w = 0;
 
-  static Window same(int kernel, int stride) { return {kernel, stride, kernel / 2}; }
-  GN_HD int output_size(int input) const { return (input + 2 * pad - kernel) / stride + 1; }
-  Size output_size(Size input) const { return {output_size(input.height), output_size(input.width)}; }
+  // A square window at stride S, padded by K / 2: "same" padding, as GhostNet's convolutions.
+  static Window same(int kernel, int stride) { return {kernel, kernel, stride, stride, kernel / 2, kernel / 2}; }
+  // The window's positions along an axis of `input` pixels, PyTorch's floor((input + 2 pad - kernel)
+  // / stride) + 1: 0 where the padded input is shorter than the kernel.
+  static GN_HD int positions(int input, int kernel, int stride, int pad) {
+    const int span = input + 2 * pad - kernel;
+    return span < 0 ? 0 : span / stride + 1;
+  }
+  GN_HD int output_height(int input) const { return positions(input, kernel_h, stride_h, pad_h); }
+  GN_HD int output_width(int input) const { return positions(input, kernel_w, stride_w, pad_w); }
+  Size output_size(Size input) const { return {output_height(input.height), output_width(input.width)}; }
 };
 
 // One NHWC tensor as an op sees it.

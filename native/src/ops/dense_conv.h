@@ -1,5 +1,5 @@
-// A full KxK convolution (groups = 1) with folded BatchNorm bias and activation: the stem,
-// whose three input channels are too few for a GEMM to pay off.
+// A full convolution (groups = 1, any window) with folded BatchNorm bias and activation: the
+// stem, whose three input channels are too few for a GEMM to pay off.
 #pragma once
 
 #include "ops/op.h"
@@ -11,7 +11,7 @@ struct DenseConv {
   static constexpr bool kSpans = true;
   View<const T> in;     // [N, H, W, in channels]
   View<T> out;          // [N, OH, OW, channels]
-  const float* weight;  // [K, K, stored in channels, stored channels]: output channel fastest
+  const float* weight;  // [KH, KW, stored in channels, stored channels]: output channel fastest
   const float* bias;    // [stored channels]
   Window window;
   Act act;
@@ -24,16 +24,16 @@ struct DenseConv {
     float acc[Span];
     GN_CHANNEL_LOOP
     for (int j = 0; j < count; ++j) acc[j] = bias[c0 + j];
-    for (int ky = 0; ky < window.kernel; ++ky) {
-      const int iy = at.y * window.stride - window.pad + ky;
+    for (int ky = 0; ky < window.kernel_h; ++ky) {
+      const int iy = at.y * window.stride_h - window.pad_h + ky;
       if (iy < 0 || iy >= in_height) continue;
-      for (int kx = 0; kx < window.kernel; ++kx) {
-        const int ix = at.x * window.stride - window.pad + kx;
+      for (int kx = 0; kx < window.kernel_w; ++kx) {
+        const int ix = at.x * window.stride_w - window.pad_w + kx;
         if (ix < 0 || ix >= in_width) continue;
         const T* x = in.data + ((at.n * in_height + iy) * in_width + ix) * in_channels;
         for (int ci = 0; ci < in_channels; ++ci) {
           const float xv = to_float(x[ci]);
-          const float* w = weight + ((index_t(ky) * window.kernel + kx) * in_channels + ci) * channels + c0;
+          const float* w = weight + ((index_t(ky) * window.kernel_w + kx) * in_channels + ci) * channels + c0;
           GN_CHANNEL_LOOP
           for (int j = 0; j < count; ++j) acc[j] += xv * w[j];
         }

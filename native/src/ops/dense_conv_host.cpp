@@ -4,6 +4,7 @@
 
 #include "host/simd.h"
 #include "host/thread_pool.h"
+#include "ops/activation_host.h"
 
 namespace ghostnet::ops {
 namespace {
@@ -14,7 +15,7 @@ using host::Vec;
 struct RowBlock {
   const float* in;  // the image's first input pixel
   float* out;       // the row's first output pixel, at the block's first channel
-  const float* weight;  // [K][K][in channels][weight_stride], at the block's first channel
+  const float* weight;  // [KH][KW][in channels][weight_stride], at the block's first channel
   const float* bias;
   int in_height, in_width, in_channels, in_stride, out_stride, weight_stride;
   int y0;
@@ -22,34 +23,33 @@ struct RowBlock {
 
 template <int W>
 GN_ALWAYS_INLINE void finish(const RowBlock& r, int ox, Vec<W> acc, Act act) {
-  if (act == Act::Relu) acc = host::relu<W>(acc);
-  host::store<W>(r.out + int64_t(ox) * r.out_stride, acc);
+  host::store<W>(r.out + int64_t(ox) * r.out_stride, activate<W>(act, acc));
 }
 
 // Output pixel ox, the window clipped to the input.
 template <int W>
 GN_ALWAYS_INLINE void clipped_pixel(const RowBlock& r, const Window& window, int ox, Act act) {
-  const int x0 = ox * window.stride - window.pad;
+  const int x0 = ox * window.stride_w - window.pad_w;
   Vec<W> acc = host::load<W>(r.bias);
-  for (int ky = std::max(0, -r.y0); ky < std::min(window.kernel, r.in_height - r.y0); ++ky) {
-    for (int kx = std::max(0, -x0); kx < std::min(window.kernel, r.in_width - x0); ++kx) {
+  for (int ky = std::max(0, -r.y0); ky < std::min(window.kernel_h, r.in_height - r.y0); ++ky) {
+    for (int kx = std::max(0, -x0); kx < std::min(window.kernel_w, r.in_width - x0); ++kx) {
       const float* x = r.in + (int64_t(r.y0 + ky) * r.in_width + x0 + kx) * r.in_stride;
-      const float* w = r.weight + int64_t((ky * window.kernel + kx) * r.in_channels) * r.weight_stride;
+      const float* w = r.weight + int64_t((ky * window.kernel_w + kx) * r.in_channels) * r.weight_stride;
       for (int ci = 0; ci < r.in_channels; ++ci) acc += x[ci] * host::load<W>(w + int64_t(ci) * r.weight_stride);
     }
   }
   finish<W>(r, ox, acc, act);
 }
 
-// Pixels [begin, end) of a row whose windows lie inside the input, for a K x K window over
-// C input channels known at compile time: the K * K * C weight vectors stay in registers.
-template <int W, int K, int C>
+// Pixels [begin, end) of a row whose windows lie inside the input, for a K x K window at stride
+// S over C input channels known at compile time: the K * K * C weight vectors stay in registers.
+template <int W, int K, int S, int C>
 GN_ALWAYS_INLINE void interior_pixels(const RowBlock& r, const Window& window, int begin, int end, Act act) {
   Vec<W> w[K * K * C];
   for (int i = 0; i < K * K * C; ++i) w[i] = host::load<W>(r.weight + int64_t(i) * r.weight_stride);
   const Vec<W> bias = host::load<W>(r.bias);
   for (int ox = begin; ox < end; ++ox) {
-    const float* x = r.in + (int64_t(r.y0) * r.in_width + ox * window.stride - window.pad) * r.in_stride;
+    const float* x = r.in + (int64_t(r.y0) * r.in_width + ox * S - window.pad_w) * r.in_stride;
     Vec<W> acc = bias;
     for (int ky = 0; ky < K; ++ky) {
       for (int kx = 0; kx < K; ++kx) {
@@ -63,14 +63,15 @@ GN_ALWAYS_INLINE void interior_pixels(const RowBlock& r, const Window& window, i
 
 template <int W>
 GN_ALWAYS_INLINE void row_block(const RowBlock& r, const Window& window, int out_width, Act act) {
-  const bool stem_window = window.kernel == 3 && r.in_channels == 3;
-  const bool rows_inside = r.y0 >= 0 && r.y0 + window.kernel <= r.in_height;
-  const int first = std::min(out_width, (window.pad + window.stride - 1) / window.stride);
-  const int last = std::max(first, std::min(out_width, (r.in_width - window.kernel + window.pad) / window.stride + 1));
+  // The stem's window: 3x3 at stride 2 over RGB.
+  const bool stem_window = window.kernel_h == 3 && window.kernel_w == 3 && window.stride_w == 2 && r.in_channels == 3;
+  const bool rows_inside = r.y0 >= 0 && r.y0 + window.kernel_h <= r.in_height;
+  const int first = std::min(out_width, (window.pad_w + window.stride_w - 1) / window.stride_w);
+  const int last = std::max(first, std::min(out_width, (r.in_width - window.kernel_w + window.pad_w) / window.stride_w + 1));
   int ox = 0;
   if (stem_window && rows_inside) {
     for (; ox < first; ++ox) clipped_pixel<W>(r, window, ox, act);
-    interior_pixels<W, 3, 3>(r, window, first, last, act);
+    interior_pixels<W, 3, 2, 3>(r, window, first, last, act);
     ox = last;
   }
   for (; ox < out_width; ++ox) clipped_pixel<W>(r, window, ox, act);
@@ -90,7 +91,7 @@ GN_ALWAYS_INLINE void rows(const Operands<float>& o, int64_t begin, int64_t end)
     r.in_stride = in.stored_channels;
     r.out_stride = out.stored_channels;
     r.weight_stride = out.stored_channels;
-    r.y0 = oy * o.window.stride - o.window.pad;
+    r.y0 = oy * o.window.stride_h - o.window.pad_h;
     float* out_row = o.output.data + (image * out.height + oy) * out.width * out.stored_channels;
     host::for_channel_blocks<W>(0, out.stored_channels, [&](auto width, int c) GN_INLINED_LAMBDA {
       RowBlock block = r;

@@ -4,16 +4,12 @@
 
 #include "host/simd.h"
 #include "host/thread_pool.h"
+#include "ops/activation_host.h"
 
 namespace ghostnet::ops {
 namespace {
 
 using host::Vec;
-
-template <int W>
-GN_ALWAYS_INLINE Vec<W> activate(Act act, Vec<W> v) {
-  return act == Act::Relu ? host::relu<W>(v) : v;
-}
 
 // What one output row of one channel block needs, fixed for the row.
 struct RowContext {
@@ -45,7 +41,7 @@ GN_ALWAYS_INLINE void finish(const RowContext& r, int ox, Vec<W> acc, Vec<W> cen
 template <int W>
 GN_ALWAYS_INLINE Vec<W> centre_input(const RowContext& r, const Window& window, int ox) {
   if (r.copy == nullptr) return Vec<W>{};
-  const int y = r.y0 + window.kernel / 2, x = ox * window.stride - window.pad + window.kernel / 2;
+  const int y = r.y0 + window.kernel_h / 2, x = ox * window.stride_w - window.pad_w + window.kernel_w / 2;
   return host::load<W>(r.in + (int64_t(y) * r.in_width + x) * r.in_stride);
 }
 
@@ -79,7 +75,7 @@ GN_ALWAYS_INLINE void unclipped_pixels(const RowContext& r, const Vec<W> (&w)[K 
 template <int W, int K>
 GN_ALWAYS_INLINE void clipped_pixel(const RowContext& r, const Vec<W> (&w)[K * K], Vec<W> bias,
                                     const Window& window, int ox, Act act) {
-  const int x0 = ox * window.stride - window.pad;
+  const int x0 = ox * window.stride_w - window.pad_w;
   Vec<W> acc = bias;
   for (int ky = 0; ky < K; ++ky) {
     if (ky < r.ky0 || ky >= r.ky1) continue;
@@ -92,8 +88,8 @@ GN_ALWAYS_INLINE void clipped_pixel(const RowContext& r, const Vec<W> (&w)[K * K
   finish<W>(r, ox, acc, centre_input<W>(r, window, ox), act);
 }
 
-// One output row of one channel block, for a K x K window and stride S known at compile
-// time, with the window's weight vectors held in registers across the row.
+// One output row of one channel block, for a K x K window and stride S (on both axes) known at
+// compile time, with the window's weight vectors held in registers across the row.
 template <int W, int K, int S>
 GN_ALWAYS_INLINE void row_block(const RowContext& r, const Window& window, int out_width, Act act) {
   constexpr int kGroup = 4;
@@ -101,25 +97,26 @@ GN_ALWAYS_INLINE void row_block(const RowContext& r, const Window& window, int o
   for (int i = 0; i < K * K; ++i) w[i] = host::load<W>(r.weight + i * r.weight_stride);
   const Vec<W> bias = host::load<W>(r.bias);
   // The pixels whose windows need no clipping across: x0 >= 0 and x0 + K <= in_width.
-  const int first = std::min(out_width, (window.pad + S - 1) / S);
-  const int last = std::max(first, std::min(out_width, (r.in_width - K + window.pad) / S + 1));
+  const int first = std::min(out_width, (window.pad_w + S - 1) / S);
+  const int last = std::max(first, std::min(out_width, (r.in_width - K + window.pad_w) / S + 1));
   int ox = 0;
   for (; ox < first; ++ox) clipped_pixel<W, K>(r, w, bias, window, ox, act);
-  for (; ox + kGroup <= last; ox += kGroup) unclipped_pixels<W, K, S, kGroup>(r, w, bias, window.pad, ox, act);
-  for (; ox < last; ++ox) unclipped_pixels<W, K, S, 1>(r, w, bias, window.pad, ox, act);
+  for (; ox + kGroup <= last; ox += kGroup) unclipped_pixels<W, K, S, kGroup>(r, w, bias, window.pad_w, ox, act);
+  for (; ox < last; ++ox) unclipped_pixels<W, K, S, 1>(r, w, bias, window.pad_w, ox, act);
   for (; ox < out_width; ++ox) clipped_pixel<W, K>(r, w, bias, window, ox, act);
 }
 
-// The same for any window, sizes known only at run time: weights read from memory.
+// The same for any window (rectangular ones too), sizes known only at run time: weights read
+// from memory.
 template <int W>
 GN_ALWAYS_INLINE void any_row_block(const RowContext& r, const Window& window, int out_width, Act act) {
   for (int ox = 0; ox < out_width; ++ox) {
-    const int x0 = ox * window.stride - window.pad;
+    const int x0 = ox * window.stride_w - window.pad_w;
     Vec<W> acc = host::load<W>(r.bias);
     for (int ky = r.ky0; ky < r.ky1; ++ky) {
       const float* x = r.in + (int64_t(r.y0 + ky) * r.in_width + x0) * r.in_stride;
-      const float* w = r.weight + int64_t(ky) * window.kernel * r.weight_stride;
-      for (int kx = std::max(0, -x0); kx < std::min(window.kernel, r.in_width - x0); ++kx) {
+      const float* w = r.weight + int64_t(ky) * window.kernel_w * r.weight_stride;
+      for (int kx = std::max(0, -x0); kx < std::min(window.kernel_w, r.in_width - x0); ++kx) {
         acc += host::load<W>(x + int64_t(kx) * r.in_stride) * host::load<W>(w + kx * r.weight_stride);
       }
     }
@@ -129,7 +126,9 @@ GN_ALWAYS_INLINE void any_row_block(const RowContext& r, const Window& window, i
 
 template <int W>
 GN_ALWAYS_INLINE void dispatch_row_block(const RowContext& r, const Window& window, int out_width, Act act) {
-  const int k = window.kernel, s = window.stride;
+  const bool square = window.kernel_h == window.kernel_w && window.stride_h == window.stride_w &&
+                      window.pad_h == window.pad_w && window.pad_w == window.kernel_w / 2;
+  const int k = square ? window.kernel_w : 0, s = window.stride_w;
   if (k == 3 && s == 1) return row_block<W, 3, 1>(r, window, out_width, act);
   if (k == 3 && s == 2) return row_block<W, 3, 2>(r, window, out_width, act);
   if (k == 5 && s == 1) return row_block<W, 5, 1>(r, window, out_width, act);
@@ -148,9 +147,9 @@ GN_ALWAYS_INLINE void rows(const DepthwiseRows& d, int64_t begin, int64_t end) {
     r.in_stride = in.stored_channels;
     r.out_stride = out.stored_channels;
     r.weight_stride = d.weight_stride;
-    r.y0 = oy * d.window.stride - d.window.pad;
+    r.y0 = oy * d.window.stride_h - d.window.pad_h;
     r.ky0 = std::max(0, -r.y0);
-    r.ky1 = std::min(d.window.kernel, in.height - r.y0);
+    r.ky1 = std::min(d.window.kernel_h, in.height - r.y0);
     const float* in_image = d.in.data + image * in.image_pixels() * in.stored_channels + d.in_offset;
     const int64_t out_row = (image * out.height + oy) * out.width * out.stored_channels + d.out_offset;
     host::for_channel_blocks<W>(0, d.channels, [&](auto width, int c) GN_INLINED_LAMBDA {

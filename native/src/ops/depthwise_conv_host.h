@@ -23,7 +23,7 @@ struct DepthwiseRows {
   View<float> out;
   int out_offset = 0;
   View<const float> residual;  // shaped like out; no data when there is none
-  const float* weight = nullptr;  // [K][K][weight_stride]: channel fastest
+  const float* weight = nullptr;  // [KH][KW][weight_stride]: channel fastest
   int weight_stride = 0;
   const float* bias = nullptr;    // [channels]
   int channels = 0;

@@ -19,7 +19,7 @@ struct GhostCheap {
   View<const T> primary;   // [N, H, W, primary channels]
   View<const T> residual;  // [N, H, W, channels], or no data
   View<T> out;             // [N, H, W, channels]: at most 2 * primary channels, then padding
-  const float* weight;     // [K, K, stored primary channels]
+  const float* weight;     // [KH, KW, stored primary channels]
   const float* bias;       // [stored primary channels]
   Window window;           // stride 1, "same" padding
   Act act;

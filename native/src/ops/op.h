@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ghostnet/dtype.h"
+#include "ops/activation.h"
 #include "ops/common.h"
 #include "ops/weights.h"
 

@@ -1,6 +1,7 @@
 #include "ops/pointwise_conv_cudnn.h"
 
 #include <climits>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -26,6 +27,19 @@ const char* math_name(MathType math) {
     case MathType::Fma: return "FMA math";
   }
   return "an unknown math type";
+}
+
+// The activation mode cuDNN's fused call applies for `act`, where it has one: the fused call
+// takes RELU, and IDENTITY (cudnnConvolutionBiasActivationForward's documentation); for the
+// others the convolution runs alone and the activation's functor follows.
+std::optional<ActivationMode> fused_mode(ops::Act act) {
+  switch (act) {
+    case ops::Act::None: return ActivationMode::Identity;
+    case ops::Act::Relu: return ActivationMode::Relu;
+    case ops::Act::HardSigmoid:
+    case ops::Act::Sigmoid: return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 const char* type_name(DataType type) {
@@ -114,7 +128,7 @@ PointwiseConv::PointwiseConv(const Api& cudnn, Handle handle, int device, DataTy
   // default allows TF32 on Ampere and later. Each result then says which math it ran with.
   math_ = type != DataType::Float ? MathType::TensorOp : allow_tf32 ? MathType::Default : MathType::Fma;
   check(a, a.cudnnSetConvolutionMathType(conv_, math_), "cudnnSetConvolutionMathType");
-  const ActivationMode mode = act == ops::Act::Relu ? ActivationMode::Relu : ActivationMode::Identity;
+  const ActivationMode mode = fused_mode(act).value_or(ActivationMode::Identity);  // unused without a fused mode
   check(a, a.cudnnSetActivationDescriptor(activation_, mode, NanPropagation::NotPropagate, 0.0),
         "cudnnSetActivationDescriptor");
 }
@@ -213,7 +227,7 @@ void PointwiseConv::search(const void* x, const void* w, void* y, const void* bi
     if (r.status != Status::Success || r.memory > workspace_limit || !keeps_precision(r.mathType)) continue;
     if (fastest == nullptr) fastest = &r;
     const bool identity_ok = r.algo == ConvFwdAlgo::ImplicitPrecompGemm;
-    if (fusable == nullptr && (act_ == ops::Act::Relu || identity_ok)) fusable = &r;
+    if (fusable == nullptr && (act_ == ops::Act::Relu || (act_ == ops::Act::None && identity_ok))) fusable = &r;
   }
   if (fastest == nullptr) {
     fail(ErrorCode::Internal, "cuDNN offers no algorithm for a " + describe() + " within " +
@@ -221,7 +235,9 @@ void PointwiseConv::search(const void* x, const void* w, void* y, const void* bi
                                   (type_ == DataType::Float && !allow_tf32_ ? " and with FMA math" : "") +
                                   ". It tried: " + (results_text.empty() ? "nothing" : results_text));
   }
-  std::string not_fused = "cuDNN fuses an identity activation only with IMPLICIT_PRECOMP_GEMM, which it did not offer";
+  std::string not_fused = fused_mode(act_)
+                              ? "cuDNN fuses an identity activation only with IMPLICIT_PRECOMP_GEMM, which it did not offer"
+                              : std::string("cuDNN's fused call has no ") + ops::activation_name(act_) + " activation";
   if (fusable != nullptr) {
     not_fused = take(*fusable, workspace_limit) ? try_fused(x, w, y, bias, workspace)
                                                 : "the fused call's workspace exceeds " + std::to_string(workspace_limit) + " B";

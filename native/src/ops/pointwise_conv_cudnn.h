@@ -18,7 +18,7 @@
 #include <tuple>
 
 #include "cuda/cudnn_api.h"
-#include "ops/common.h"
+#include "ops/activation.h"
 
 namespace ghostnet::cudnn {
 

@@ -6,6 +6,7 @@
 #include "ghostnet/error.h"
 #include "host/simd.h"
 #include "host/thread_pool.h"
+#include "ops/activation_host.h"
 #include "ops/pointwise_conv_gemm_bf16.h"
 
 namespace ghostnet::ops {
@@ -39,15 +40,6 @@ struct Tile {
   int columns;        // of the panel's 2 * W that exist
   Act act;
 };
-
-template <int W>
-GN_ALWAYS_INLINE Vec<W> activate(Act act, Vec<W> v) {
-  switch (act) {
-    case Act::Relu: return host::relu<W>(v);
-    case Act::HardSigmoid: return host::hard_sigmoid<W>(v);
-    default: return v;
-  }
-}
 
 // R rows times the first V * L columns (V vectors of L lanes) of a panel of 2 * W columns,
 // packed for vectors of W lanes: out = act(bias + in . panel). L is W, or W / 2 for a last panel

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "host/isa.h"
+#include "ops/activation.h"
 #include "ops/common.h"
 #include "ops/weights.h"
 

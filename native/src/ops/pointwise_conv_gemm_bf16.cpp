@@ -6,6 +6,8 @@
 #include <cstring>
 #include <utility>
 
+#include "ops/activation_host.h"
+
 namespace ghostnet::ops {
 namespace {
 
@@ -15,20 +17,6 @@ namespace {
 // beside a panel's two vectors and a broadcast input pair.
 constexpr int kTileRows = 12;
 constexpr int kPanel = 32;  // two vectors of 16 output channels
-
-GN_BF16_INLINE __m512 activate(Act act, __m512 v) {
-  switch (act) {
-    case Act::Relu: return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_GT_OQ), v);
-    case Act::HardSigmoid: {
-      // relu6(x + 3) / 6 as the functor computes it, NaN staying NaN.
-      const __m512 x = _mm512_add_ps(v, _mm512_set1_ps(3.0f));
-      __m512 y = _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LE_OQ), _mm512_setzero_ps());
-      y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, _mm512_set1_ps(6.0f), _CMP_GE_OQ), _mm512_set1_ps(6.0f));
-      return _mm512_div_ps(y, _mm512_set1_ps(6.0f));
-    }
-    default: return v;
-  }
-}
 
 // A pair of neighbouring bfloat16 inputs, repeated across a vector.
 GN_BF16_INLINE __m512bh broadcast_pair(const uint16_t* pair) {
@@ -68,10 +56,10 @@ GN_BF16_INLINE void finish(const __m512 (&whole)[R][Z > 0 ? Z : 1], const __m256
                            std::integer_sequence<int, W...>, std::integer_sequence<int, H...>) {
   ((_mm512_mask_storeu_ps(t.out + (W / Z) * t.out_stride + 16 * (W % Z),
                           __mmask16((1u << std::min(16, t.columns - 16 * (W % Z))) - 1),
-                          activate(t.act, whole[W / Z][W % Z]))),
+                          __m512(activate<16>(t.act, whole[W / Z][W % Z])))),
    ...);
   ((_mm512_mask_storeu_ps(t.out + H * t.out_stride + 16 * Z, __mmask16((1u << (t.columns - 16 * Z)) - 1),
-                          activate(t.act, _mm512_castps256_ps512(half[H])))),
+                          __m512(activate<16>(t.act, _mm512_castps256_ps512(half[H]))))),
    ...);
 }
 

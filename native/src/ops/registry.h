@@ -6,10 +6,11 @@
 #include <string>
 
 #include "ghostnet/error.h"
-#include "ops/channel_scale.h"
+#include "ops/avg_pool.h"
 #include "ops/dense.h"
 #include "ops/dense_conv.h"
 #include "ops/depthwise_conv.h"
+#include "ops/gate.h"
 #include "ops/ghost_cheap.h"
 #include "ops/global_pool.h"
 #include "ops/input.h"
@@ -23,10 +24,11 @@ enum class OpKind {
   DenseConv,      // the stem's 3x3 convolution
   PointwiseConv,  // 1x1 convolutions: a GEMM on the host, cuDNN on GPUs
   GhostCheap,     // the ghost module's cheap half, assembling its output (+ residual)
-  DepthwiseConv,  // strided conv_dw and the shortcut's depthwise convolution
+  DepthwiseConv,  // strided conv_dw, the shortcut's, V2's attention's (1,5) and (5,1)
+  AvgPool,        // average over a window: V2's attention pools its input 2x2
   GlobalPool,     // average over H and W
   Dense,          // squeeze-excite's small fully connected layers
-  ChannelScale,   // squeeze-excite's gating, in place
+  Gate,           // squeeze-excite's and V2's attention's gating, in place
   Output,         // logits to the caller's float32 tensor
 };
 
@@ -40,9 +42,10 @@ decltype(auto) visit_op(OpKind kind, Visit&& visit) {
     case OpKind::PointwiseConv: return visit(PointwiseConvOp{});
     case OpKind::GhostCheap: return visit(GhostCheapOp{});
     case OpKind::DepthwiseConv: return visit(DepthwiseConvOp{});
+    case OpKind::AvgPool: return visit(AvgPoolOp{});
     case OpKind::GlobalPool: return visit(GlobalPoolOp{});
     case OpKind::Dense: return visit(DenseOp{});
-    case OpKind::ChannelScale: return visit(ChannelScaleOp{});
+    case OpKind::Gate: return visit(GateOp{});
     case OpKind::Output: return visit(OutputOp{});
   }
   fail(ErrorCode::Internal, "unknown op kind " + std::to_string(int(kind)));

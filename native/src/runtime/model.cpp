@@ -4,10 +4,9 @@
 #include <cstdio>
 
 #include "core/text.h"
+#include "core/verbose.h"
 #include "ghostnet/error.h"
-#include "graph/architecture.h"
 #include "graph/graph.h"
-#include "graph/upstream.h"
 #include "host/isa.h"
 #include "runtime/backend.h"
 
@@ -27,17 +26,6 @@ struct ContextImpl {
 };
 
 namespace {
-
-// The width multiplier as GhostNet's names give it ("1.0x", "0.5x", "1.3x"), from the head's
-// channels: _make_divisible(960 * width, 4) stays within 4 channels of 960 * width, so two
-// decimals recover the width (the stem's 16 * width cannot tell 1.3x from 1.25x).
-std::string width_name(int head_channels) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f", double(head_channels) / graph::upstream::kHeadChannels);
-  std::string name = text;
-  if (name.back() == '0') name.pop_back();
-  return name + "x";
-}
 
 // The host computes in FP32, and in BF16 (its GEMM) where the CPU has AVX512_BF16.
 void check_host_precision(Precision precision) {
@@ -139,7 +127,13 @@ Model Model::from_state_dict(const StateDict& weights, const std::string& source
   auto impl = std::make_shared<ModelImpl>();
   impl->device = device;
   impl->options = options;
-  impl->graph = std::make_shared<const graph::Graph>(graph::build_graph(weights, graph::infer_architecture(weights, source)));
+  std::vector<std::string> ignored;
+  const graph::Topology topology = graph::infer_topology(weights, source, &ignored);
+  if (!ignored.empty()) {
+    note(source + ": " + std::to_string(ignored.size()) + " profiling buffers of thop (" + ignored.front() +
+         ", ...) are not weights: ignored");
+  }
+  impl->graph = std::make_shared<const graph::Graph>(graph::build_graph(weights, topology, source));
   impl->backend = device.is_cuda() ? make_cuda_backend(impl->graph, device, options)
                                    : make_host_backend(impl->graph, options);
   return Model(std::move(impl));
@@ -148,10 +142,12 @@ Model Model::from_state_dict(const StateDict& weights, const std::string& source
 Device Model::device() const { return impl_->device; }
 Precision Model::precision() const { return impl_->options.precision; }
 int Model::num_classes() const { return impl_->graph->classes(); }
+std::string Model::family() const { return graph::family_name(impl_->graph->topology.family); }
+double Model::width() const { return impl_->graph->topology.width(); }
 
 std::string Model::describe() const {
-  const auto& arch = impl_->graph->arch;
-  return "GhostNet " + width_name(arch.head_channels) + ", " + std::to_string(arch.classes) + " classes, " +
+  const graph::Topology& topology = impl_->graph->topology;
+  return topology.member() + ", " + std::to_string(topology.classes()) + " classes, " +
          precision_name(precision()) + " on " + device().to_string();
 }
 
