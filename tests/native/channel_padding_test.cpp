@@ -10,7 +10,6 @@
 #include "ghostnet/checkpoint.h"
 #include "ghostnet/error.h"
 #include "ghostnet/npy.h"
-#include "graph/architecture.h"
 #include "graph/channel_padding.h"
 #include "runtime/backend.h"
 
@@ -27,10 +26,8 @@ struct Case {
 
 Case load_case(const std::string& name) {
   const testing::FixtureCase c = testing::fixture_case(name);
-  const Checkpoint checkpoint = read_checkpoint(testing::fixture(c.weights));
-  return {name, build_graph(checkpoint.tensors, infer_architecture(checkpoint.tensors, c.weights)),
-          read_npy(testing::fixture(c.input)), testing::floats(read_npy(testing::fixture(c.expected))),
-          1e-4 * c.max_abs_reference + 1e-6};
+  return {name, testing::case_graph(c), read_npy(testing::fixture(c.input)),
+          testing::floats(read_npy(testing::fixture(c.expected))), 1e-4 * c.max_abs_reference + 1e-6};
 }
 
 std::vector<float> host_logits(const Graph& graph, NpyArray& input) {
@@ -64,12 +61,15 @@ TEST_P(ChannelPadding, PaddedGraphsGiveTheReferenceLogits) {
   }
 }
 
-// Classes 10 (padded logits), widths 0.25 and 0.5 (stem and ghost halves padded), and the
-// full model at a tiny size.
-INSTANTIATE_TEST_SUITE_P(Fixtures, ChannelPadding, ::testing::Values("w025_c10_64x48", "w050_c10_97x131", "w100_c1000_17x23"));
+// Classes 10 (padded logits), widths 0.25 and 0.5 (stem and ghost halves padded), the full
+// model at a tiny size, V2's attention (its pool, (1,5) and (5,1) convs and gates padded) and
+// V3's folded branches.
+INSTANTIATE_TEST_SUITE_P(Fixtures, ChannelPadding,
+                         ::testing::Values("v1_w025_c10_64x48", "v1_w050_c10_97x131", "v1_w100_c1000_17x23",
+                                           "v2_w010_c10_64x48", "v3_w010_c10_64x48"));
 
 TEST(ChannelPadding, MultipleOfOneChangesNothingAndBelowOneIsRefused) {
-  Case c = load_case("w025_c10_64x48");
+  Case c = load_case("v1_w025_c10_64x48");
   const Graph same = pad_channels(c.graph, 1);
   for (std::size_t v = 0; v < same.values.size(); ++v) EXPECT_EQ(same.values[v].stored_channels, same.values[v].channels);
   EXPECT_THROW(pad_channels(c.graph, 0), Error);

@@ -40,6 +40,8 @@ TEST(CheckpointFixtures, EveryFormatGivesTheSameTensors) {
   ASSERT_FALSE(reference().tensors.empty());
 
   for (const Value& entry : formats) {
+    // The family's other formats hold models of their own: their cases hold them to PyTorch.
+    if (entry.at("case").string() != "v1_w025_c10_64x48") continue;
     const std::string file = entry.at("file").string();
     SCOPED_TRACE(file);
     const Checkpoint checkpoint = read_checkpoint(testing::fixture(file));

@@ -27,7 +27,7 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ForwardFixture);
 std::vector<float> host_logits(const testing::FixtureCase& c, Precision precision) {
   ModelOptions options;
   options.precision = precision;
-  const Model model = Model::load(testing::fixture(c.weights), Device::host(), options);
+  const Model model = testing::load_case_model(c, Device::host(), options);
   EXPECT_EQ(model.num_classes(), c.num_classes);
   NpyArray input = read_npy(testing::fixture(c.input));
   Tensor x = Tensor::borrow(input.bytes.data(), Device::host(), DType::F32, input.shape, Layout::NCHW);
@@ -73,7 +73,7 @@ TEST(HostForward, Bf16IsRefusedWhereTheKernelsLackAvx512Bf16SayingWhy) {
   ModelOptions options;
   options.precision = Precision::BF16;
   try {
-    Model::from_state_dict(random_ghostnet_weights(0.25, 10, 1), "random", Device::host(), options);
+    Model::from_state_dict(random_ghostnet_weights("ghostnet_025", 10, 1), "random", Device::host(), options);
     ADD_FAILURE() << "bf16 was accepted";
   } catch (const Error& error) {
     EXPECT_EQ(error.code(), ErrorCode::InvalidArgument);
@@ -81,7 +81,8 @@ TEST(HostForward, Bf16IsRefusedWhereTheKernelsLackAvx512Bf16SayingWhy) {
     EXPECT_NE(std::string(error.what()).find(host::isa_name(host::host_isa())), std::string::npos) << error.what();
   }
   options.precision = Precision::F16;
-  EXPECT_THROW(Model::from_state_dict(random_ghostnet_weights(0.25, 10, 1), "random", Device::host(), options), Error);
+  EXPECT_THROW(Model::from_state_dict(random_ghostnet_weights("ghostnet_025", 10, 1), "random", Device::host(), options),
+               Error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ForwardFixture, ::testing::ValuesIn(testing::fixture_cases()),
@@ -95,11 +96,13 @@ std::vector<float> logits_of(const Model& model, const float* images, int64_t co
   return std::vector<float>(static_cast<const float*>(y.data()), static_cast<const float*>(y.data()) + y.numel());
 }
 
-TEST(HostForward, AnImagesLogitsDoNotDependOnItsBatchOrTheThreadCount) {
+class HostForwardOfMember : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(HostForwardOfMember, AnImagesLogitsDoNotDependOnItsBatchOrTheThreadCount) {
   // Batches that the host splits every way: a layer at a time (1), one image per thread
   // with one left over (3), whole passes with a shorter last one (11), with 1 to 3 threads.
   const int size = 40, classes = 10;
-  const StateDict weights = random_ghostnet_weights(0.5, classes, 7);
+  const StateDict weights = random_ghostnet_weights(GetParam(), classes, 7);
   std::vector<float> images(std::size_t(11) * 3 * size * size);
   for (std::size_t i = 0; i < images.size(); ++i) images[i] = float(int(i * 7919 % 2001) - 1000) / 500.0f;
   const std::size_t image_size = std::size_t(3) * size * size;
@@ -123,6 +126,8 @@ TEST(HostForward, AnImagesLogitsDoNotDependOnItsBatchOrTheThreadCount) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Family, HostForwardOfMember, ::testing::Values("ghostnet_050", "ghostnetv2_050", "ghostnetv3_050"));
 
 }  // namespace
 }  // namespace ghostnet

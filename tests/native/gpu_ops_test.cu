@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "comparison.h"
@@ -102,31 +103,44 @@ TYPED_TEST_SUITE(GpuOps, Types);
 TYPED_TEST(GpuOps, DepthwiseAndGhostCheapMatchTheirHostTwins) {
   GHOSTNET_REQUIRE_GPU();
   using T = TypeParam;
-  const int n = 2, h = 9, w = 7, c = 37, k = 5;
-  const Window window = Window::same(k, 2);
-  const Geometry in = nhwc(n, h, w, c), out = nhwc(n, window.output_size(h), window.output_size(w), c);
-  Rounded<T> x(random_values(elements(in), 1));
-  const auto weight = random_values(std::size_t(k) * k * c, 2), bias = random_values(std::size_t(c), 3);
-  Tensor dx = to_device(x.typed), dw = to_device(weight), db = to_device(bias), dy = device_output<T>(out);
-
-  std::vector<float> host(elements(out));
+  const int n = 2, h = 9, w = 7, c = 37;
+  Rounded<T> x(random_values(std::size_t(n) * h * w * c, 1));
+  const Geometry in = nhwc(n, h, w, c);
+  Tensor dx = to_device(x.typed);
   Operands<float> ho;
-  ho.input = {x.values.data(), in};
-  ho.output = {host.data(), out};
-  ho.weight = weight.data();
-  ho.bias = bias.data();
-  ho.window = window;
-  ho.act = Act::Relu;
-  run_on_host(DepthwiseConvOp{}, ho);
   Operands<T> go;
-  go.input = read<T>(dx, in);
-  go.output = write<T>(dy, out);
-  go.weight = static_cast<const float*>(dw.data());
+  // A strided 5x5 window and GhostNetV2's (1,5) and (5,1), each with every activation.
+  for (const Window window : {Window::same(5, 2), Window{1, 5, 1, 1, 0, 2}, Window{5, 1, 1, 1, 2, 0}}) {
+    const Geometry out = nhwc(n, window.output_height(h), window.output_width(w), c);
+    const auto weight = random_values(std::size_t(window.kernel_h) * window.kernel_w * c, 2);
+    const auto bias = random_values(std::size_t(c), 3);
+    Tensor dw = to_device(weight), db = to_device(bias), dy = device_output<T>(out);
+    for (Act act : kActivations) {
+      std::vector<float> host(elements(out));
+      ho.input = {x.values.data(), in};
+      ho.output = {host.data(), out};
+      ho.weight = weight.data();
+      ho.bias = bias.data();
+      ho.window = window;
+      ho.act = act;
+      run_on_host(DepthwiseConvOp{}, ho);
+      go.input = read<T>(dx, in);
+      go.output = write<T>(dy, out);
+      go.weight = static_cast<const float*>(dw.data());
+      go.bias = static_cast<const float*>(db.data());
+      go.window = window;
+      go.act = act;
+      run_on_gpu(DepthwiseConvOp{}, go);
+      expect_close<T>(from_device<T>(dy, host.size()), host,
+                      (std::string("depthwise ") + std::to_string(window.kernel_h) + "x" +
+                       std::to_string(window.kernel_w) + ", " + activation_name(act)).c_str());
+    }
+  }
+  const auto bias = random_values(std::size_t(c), 3);
+  Tensor db = to_device(bias);
+  ho.bias = bias.data();
   go.bias = static_cast<const float*>(db.data());
-  go.window = window;
-  go.act = Act::Relu;
-  run_on_gpu(DepthwiseConvOp{}, go);
-  expect_close<T>(from_device<T>(dy, host.size()), host, "depthwise");
+  ho.act = go.act = Act::Relu;
 
   // Ghost cheap half with a residual: primary c channels, output 2c - 1.
   const Geometry module = nhwc(n, h, w, 2 * c - 1);
@@ -152,7 +166,7 @@ TYPED_TEST(GpuOps, StemPoolDenseAndScaleMatchTheirHostTwins) {
   using T = TypeParam;
   const int n = 3, h = 15, w = 11, c = 24, out = 40;
   const Window window = Window::same(3, 2);
-  const Geometry image = nhwc(n, h, w, 3), stem = nhwc(n, window.output_size(h), window.output_size(w), c);
+  const Geometry image = nhwc(n, h, w, 3), stem = nhwc(n, window.output_height(h), window.output_width(w), c);
   Rounded<T> x(random_values(elements(image), 6));
   const auto stem_w = random_values(std::size_t(9) * 3 * c, 7), bias = random_values(std::size_t(out), 8);
   Tensor dx = to_device(x.typed), dsw = to_device(stem_w), db = to_device(bias), dy = device_output<T>(stem);
@@ -208,16 +222,34 @@ TYPED_TEST(GpuOps, StemPoolDenseAndScaleMatchTheirHostTwins) {
   run_on_gpu(DenseOp{}, go);
   expect_close<T>(from_device<T>(dg, host_gates.size()), host_gates, "dense");
 
-  Rounded<T> g(random_values(elements(pooled), 10));
-  Tensor dgates = to_device(g.typed);
-  std::vector<float> scaled = s.values;
-  ho.output = {scaled.data(), stem};
-  ho.gates = {g.values.data(), pooled};
-  run_on_host(ChannelScaleOp{}, ho);
-  go.output = write<T>(ds, stem);
-  go.gates = read<T>(dgates, pooled);
-  run_on_gpu(ChannelScaleOp{}, go);
-  expect_close<T>(from_device<T>(ds, scaled.size()), scaled, "channel scale");
+  // GhostNetV2's 2x2 pool of the stem's 8x6, then gates of that size (and squeeze-excite's,
+  // one per image) nearest-upsampled onto it.
+  const Window pool{2, 2, 2, 2, 0, 0};
+  const Geometry quarter = nhwc(n, pool.output_height(stem.height), pool.output_width(stem.width), c);
+  Tensor dq = device_output<T>(quarter);
+  std::vector<float> host_quarter(elements(quarter));
+  ho.input = {s.values.data(), stem};
+  ho.output = {host_quarter.data(), quarter};
+  ho.window = pool;
+  run_on_host(AvgPoolOp{}, ho);
+  go.input = read<T>(ds, stem);
+  go.output = write<T>(dq, quarter);
+  go.window = pool;
+  run_on_gpu(AvgPoolOp{}, go);
+  expect_close<T>(from_device<T>(dq, host_quarter.size()), host_quarter, "avg pool");
+
+  for (const Geometry& gate_shape : {pooled, quarter}) {
+    Rounded<T> g(random_values(elements(gate_shape), 10));
+    Tensor dgates = to_device(g.typed), dscaled = to_device(s.typed);
+    std::vector<float> scaled = s.values;
+    ho.output = {scaled.data(), stem};
+    ho.gates = {g.values.data(), gate_shape};
+    run_on_host(GateOp{}, ho);
+    go.output = write<T>(dscaled, stem);
+    go.gates = read<T>(dgates, gate_shape);
+    run_on_gpu(GateOp{}, go);
+    expect_close<T>(from_device<T>(dscaled, scaled.size()), scaled, "gate");
+  }
 }
 
 // The pointwise convolution's fast path on GPUs, planned and run as the CUDA executor does,
@@ -241,7 +273,7 @@ TYPED_TEST(GpuOps, PointwiseConvThroughCudnnMatchesTheReferenceFunctor) {
   Tensor dbf = to_device(bias.values), dy = device_output<T>(out);
   Tensor search = Tensor::allocate(Device::cuda(0), DType::U8, {int64_t(64) << 20}, Layout::RowMajor);
   cudnn::StreamHandle handle(cudnn::api(), 0, nullptr);
-  for (Act act : {Act::None, Act::Relu}) {
+  for (Act act : kActivations) {
     std::vector<float> host(elements(out));
     Operands<float> ho;
     ho.input = {x.values.data(), in};

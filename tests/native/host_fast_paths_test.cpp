@@ -11,9 +11,9 @@
 #include "comparison.h"
 #include "host/thread_pool.h"
 #include "op_testing.h"
-#include "ops/channel_scale_host.h"
 #include "ops/dense_conv_host.h"
 #include "ops/depthwise_conv_host.h"
+#include "ops/gate_host.h"
 #include "ops/ghost_cheap_host.h"
 #include "ops/input_host.h"
 #include "ops/registry.h"
@@ -26,8 +26,14 @@ using testing::random_params;
 using testing::random_values;
 
 struct Shape {
-  int n, h, w, in_channels, channels, kernel, stride;
+  int n, h, w, in_channels, channels;
+  Window window;
 };
+
+// A square kernel with "same" padding.
+Shape square(int n, int h, int w, int in_channels, int channels, int kernel, int stride) {
+  return {n, h, w, in_channels, channels, Window::same(kernel, stride)};
+}
 
 using FastPath = std::function<void(const Operands<float>&, int threads)>;
 
@@ -58,9 +64,9 @@ void expect_fast_path_matches_functor(Kind, Operands<float> o, const FastPath& f
 Operands<float> conv_operands(const Shape& s, const std::vector<float>& x, const std::vector<float>& weight,
                               const std::vector<float>& bias, Act act) {
   Operands<float> o;
-  o.window = Window::same(s.kernel, s.stride);
+  o.window = s.window;
   o.input = {x.data(), nhwc(s.n, s.h, s.w, s.in_channels)};
-  o.output = {nullptr, nhwc(s.n, o.window.output_size(s.h), o.window.output_size(s.w), s.channels)};
+  o.output = {nullptr, nhwc(s.n, o.window.output_height(s.h), o.window.output_width(s.w), s.channels)};
   o.weight = weight.data();
   o.bias = bias.data();
   o.act = act;
@@ -69,15 +75,20 @@ Operands<float> conv_operands(const Shape& s, const std::vector<float>& x, const
 
 TEST(HostFastPaths, DepthwiseConvMatchesItsFunctor) {
   unsigned seed = 1;
-  for (const Shape& s : {Shape{1, 1, 1, 1, 1, 3, 1}, Shape{2, 2, 3, 5, 5, 3, 1}, Shape{1, 7, 9, 17, 17, 3, 2},
-                         Shape{2, 13, 11, 24, 24, 5, 1}, Shape{1, 12, 12, 40, 40, 5, 2}, Shape{1, 9, 8, 7, 7, 7, 1},
-                         Shape{1, 4, 4, 36, 36, 5, 1}}) {
-    SCOPED_TRACE(::testing::Message() << s.n << "x" << s.h << "x" << s.w << "x" << s.channels << " k" << s.kernel
-                                      << " s" << s.stride);
-    const ConvParams params = random_params(s.channels, s.channels, s.kernel, s.channels, seed += 2);
+  // Square windows at both strides, images smaller than a window, and GhostNetV2's (1,5) and
+  // (5,1) windows with their padding.
+  for (const Shape& s : {square(1, 1, 1, 1, 1, 3, 1), square(2, 2, 3, 5, 5, 3, 1), square(1, 7, 9, 17, 17, 3, 2),
+                         square(2, 13, 11, 24, 24, 5, 1), square(1, 12, 12, 40, 40, 5, 2), square(1, 9, 8, 7, 7, 7, 1),
+                         square(1, 4, 4, 36, 36, 5, 1), Shape{2, 3, 7, 40, 40, {1, 5, 1, 1, 0, 2}},
+                         Shape{1, 7, 3, 19, 19, {5, 1, 1, 1, 2, 0}}, Shape{1, 2, 2, 9, 9, {5, 1, 1, 1, 2, 0}}}) {
+    const Window& k = s.window;
+    SCOPED_TRACE(::testing::Message() << s.n << "x" << s.h << "x" << s.w << "x" << s.channels << " k" << k.kernel_h
+                                      << "x" << k.kernel_w << " s" << k.stride_h);
+    const ConvParams params = random_params(s.channels, s.channels, k.kernel_h, k.kernel_w, s.channels, seed += 2);
     const std::vector<float> x = random_values(std::size_t(s.n) * s.h * s.w * s.channels, seed++);
     const std::vector<float> weight = DepthwiseConvOp::functor_weights(params);
-    for (Act act : {Act::None, Act::Relu}) {
+    for (Act act : kActivations) {
+      SCOPED_TRACE(activation_name(act));
       expect_fast_path_matches_functor(DepthwiseConvOp{}, conv_operands(s, x, weight, params.bias, act),
                                        depthwise_conv_host);
     }
@@ -97,7 +108,8 @@ TEST(HostFastPaths, GhostCheapMatchesItsFunctor) {
       const std::vector<float> residual = random_values(std::size_t(n) * h * w * channels, seed++);
       const std::vector<float> weight = GhostCheapOp::functor_weights(params);
       for (bool with_residual : {false, true}) {
-        for (Act act : {Act::None, Act::Relu}) {
+        for (Act act : kActivations) {
+          SCOPED_TRACE(activation_name(act));
           Operands<float> o;
           o.window = Window::same(3, 1);
           o.input = {x.data(), nhwc(n, h, w, primary)};
@@ -117,31 +129,37 @@ TEST(HostFastPaths, DenseConvMatchesItsFunctor) {
   unsigned seed = 200;
   // The stems of GhostNet 1.0x, 0.5x and 1.3x, and windows and channels the stem's own kernel
   // is not specialised for.
-  for (const Shape& s : {Shape{2, 17, 23, 3, 16, 3, 2}, Shape{1, 8, 8, 3, 8, 3, 2}, Shape{1, 9, 6, 3, 20, 3, 2},
-                         Shape{1, 3, 2, 3, 16, 3, 2}, Shape{1, 11, 9, 4, 13, 5, 1}, Shape{1, 6, 7, 2, 33, 3, 1}}) {
+  for (const Shape& s : {square(2, 17, 23, 3, 16, 3, 2), square(1, 8, 8, 3, 8, 3, 2), square(1, 9, 6, 3, 20, 3, 2),
+                         square(1, 3, 2, 3, 16, 3, 2), square(1, 11, 9, 4, 13, 5, 1), square(1, 6, 7, 2, 33, 3, 1),
+                         Shape{1, 6, 9, 3, 16, {3, 5, 2, 2, 1, 2}}}) {
+    const Window& k = s.window;
     SCOPED_TRACE(::testing::Message() << s.n << "x" << s.h << "x" << s.w << " " << s.in_channels << " -> "
-                                      << s.channels << " k" << s.kernel << " s" << s.stride);
-    const ConvParams params = random_params(s.channels, s.in_channels, s.kernel, 1, seed += 2);
+                                      << s.channels << " k" << k.kernel_h << "x" << k.kernel_w << " s" << k.stride_h);
+    const ConvParams params = random_params(s.channels, s.in_channels, k.kernel_h, k.kernel_w, 1, seed += 2);
     const std::vector<float> x = random_values(std::size_t(s.n) * s.h * s.w * s.in_channels, seed++);
     const std::vector<float> weight = DenseConvOp::functor_weights(params);
-    for (Act act : {Act::None, Act::Relu}) {
+    for (Act act : kActivations) {
+      SCOPED_TRACE(activation_name(act));
       expect_fast_path_matches_functor(DenseConvOp{}, conv_operands(s, x, weight, params.bias, act),
                                        dense_conv_host);
     }
   }
 }
 
-TEST(HostFastPaths, ChannelScaleMatchesItsFunctor) {
+TEST(HostFastPaths, GateMatchesItsFunctor) {
   unsigned seed = 300;
   for (int channels : {1, 7, 40, 72}) {
-    SCOPED_TRACE(::testing::Message() << channels << " channels");
-    const int n = 3, h = 5, w = 4;
-    const std::vector<float> x = random_values(std::size_t(n) * h * w * channels, seed++);
-    const std::vector<float> gates = random_values(std::size_t(n) * channels, seed++, 0.0f, 1.0f);
-    Operands<float> o;
-    o.gates = {gates.data(), nhwc(n, 1, 1, channels)};
-    o.output = {nullptr, nhwc(n, h, w, channels)};
-    expect_fast_path_matches_functor(ChannelScaleOp{}, o, channel_scale_host, x);  // in place
+    // Squeeze-excite's gates, and V2's: half the size, a third (7 from 3), the same.
+    for (const auto& [gh, gw] : {std::pair{1, 1}, std::pair{2, 2}, std::pair{3, 2}, std::pair{5, 4}}) {
+      SCOPED_TRACE(::testing::Message() << channels << " channels, " << gh << "x" << gw << " gates");
+      const int n = 3, h = 5, w = 4;
+      const std::vector<float> x = random_values(std::size_t(n) * h * w * channels, seed++);
+      const std::vector<float> gates = random_values(std::size_t(n) * gh * gw * channels, seed++, 0.0f, 1.0f);
+      Operands<float> o;
+      o.gates = {gates.data(), nhwc(n, gh, gw, channels)};
+      o.output = {nullptr, nhwc(n, h, w, channels)};
+      expect_fast_path_matches_functor(GateOp{}, o, gate_host, x);  // in place
+    }
   }
 }
 

@@ -21,7 +21,6 @@
 #include "ghostnet/error.h"
 #include "ghostnet/model.h"
 #include "ghostnet/npy.h"
-#include "graph/architecture.h"
 #include "graph/graph.h"
 #include "graph/plan.h"
 
@@ -355,7 +354,8 @@ TEST_F(LimitsForward, HeightsAndWidthsBeyondIntAreRefusedNotTruncated) {
 
 TEST(LimitsPlan, MakePlanRefusesSizesTheKernelsCannotIndex) {
   const Checkpoint checkpoint = read_checkpoint(testing::fixture("formats/small_f32.safetensors"));
-  const graph::Graph graph = graph::build_graph(checkpoint.tensors, graph::infer_architecture(checkpoint.tensors, "small"));
+  const graph::Graph graph =
+      graph::build_graph(checkpoint.tensors, graph::infer_topology(checkpoint.tensors, "small"), "small");
   EXPECT_NO_THROW(graph::make_plan(graph, 2, 64, 48, sizeof(float)));
   // Sides near INT_MAX are refused before any window arithmetic on them could overflow.
   for (const auto& size : {std::vector<int64_t>{int64_t(1) << 40, 1, 1}, std::vector<int64_t>{1, INT_MAX, INT_MAX},

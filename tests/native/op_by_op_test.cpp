@@ -16,17 +16,11 @@
 #include "ghostnet/checkpoint.h"
 #include "ghostnet/npy.h"
 #include "gpu_support.h"
-#include "graph/architecture.h"
 #include "op_by_op.h"
 #include "runtime/backend.h"
 
 namespace ghostnet::testing {
 namespace {
-
-graph::Graph graph_of(const FixtureCase& c) {
-  const Checkpoint checkpoint = read_checkpoint(fixture(c.weights));
-  return graph::build_graph(checkpoint.tensors, graph::infer_architecture(checkpoint.tensors, c.weights));
-}
 
 // One executor of a graph with the case's input and an output for it, on `device`.
 struct Side {
@@ -58,8 +52,9 @@ std::size_t op_named(const graph::Graph& graph, const std::string& name) {
 
 class HostOpByOp : public ::testing::Test {
  protected:
-  const FixtureCase c = fixture_case("w050_c10_97x131");
-  const graph::Graph graph = graph_of(c);
+  // GhostNetV2: every op kind of the family.
+  const FixtureCase c = fixture_case("v2_w160_c10_97x131");
+  const graph::Graph graph = case_graph(c);
   const NpyArray input = read_npy(fixture(c.input));
 
   // The report of the host against the host with `faulty`'s weights.
@@ -79,8 +74,14 @@ TEST_F(HostOpByOp, EveryOpIsNamedOnceAfterUpstreamsModules) {
   for (const char* name : {"blocks.0.0.ghost1.primary_conv", "blocks.0.0.ghost1.cheap_operation", "blocks.1.0.conv_dw",
                            "blocks.1.0.shortcut.0", "blocks.1.0.shortcut.2", "blocks.3.0.se.avg_pool",
                            "blocks.3.0.se.conv_reduce", "blocks.3.0.se.conv_expand", "blocks.3.0.se",
-                           "blocks.9.0.conv", "global_pool", "conv_head", "classifier"}) {
+                           "blocks.2.0.ghost1.short_conv.pool", "blocks.2.0.ghost1.short_conv.0",
+                           "blocks.2.0.ghost1.short_conv.2", "blocks.2.0.ghost1.short_conv.4",
+                           "blocks.2.0.ghost1.short_conv", "blocks.9.0.conv", "global_pool", "conv_head",
+                           "classifier"}) {
     EXPECT_TRUE(names.count(name)) << name;
+  }
+  for (const char* name : {"blocks.1.0.ghost1.short_conv", "blocks.2.0.ghost2.short_conv"}) {
+    EXPECT_FALSE(names.count(name)) << name << ": attention is on ghost1 from the third bottleneck on";
   }
 }
 
@@ -120,7 +121,9 @@ TEST_P(InjectedFault, IsNamedAsTheFirstOpBeyondItsBound) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Ops, InjectedFault,
-                         ::testing::Values("conv_stem", "blocks.2.0.ghost1.primary_conv",
+                         ::testing::Values("conv_stem", "blocks.2.0.ghost1.short_conv.0",
+                                           "blocks.2.0.ghost1.short_conv.2", "blocks.2.0.ghost1.short_conv.4",
+                                           "blocks.2.0.ghost1.primary_conv",
                                            "blocks.2.0.ghost1.cheap_operation", "blocks.3.0.conv_dw",
                                            "blocks.3.0.se.conv_reduce", "blocks.5.0.shortcut.2", "classifier"),
                          [](const auto& info) {
@@ -155,7 +158,7 @@ TEST_P(GpuOpByOp, EveryOpAgreesWithTheHost) {
   GHOSTNET_REQUIRE_GPU();
   const auto& [name, precision] = GetParam();
   const FixtureCase c = fixture_case(name);
-  const auto graph = std::make_shared<const graph::Graph>(graph_of(c));
+  const auto graph = std::make_shared<const graph::Graph>(case_graph(c));
   const NpyArray input = read_npy(fixture(c.input));
   Side host(graph, input, Device::host(), Precision::F32);
   Side gpu(graph, input, Device::cuda(0), precision);
@@ -166,7 +169,8 @@ TEST_P(GpuOpByOp, EveryOpAgreesWithTheHost) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, GpuOpByOp,
-                         ::testing::Combine(::testing::Values("w100_c1000_224", "w050_c10_97x131"),
+                         ::testing::Combine(::testing::Values("v1_w100_c1000_224", "v2_w160_c10_97x131",
+                                                              "v3_w050_c10_201x179"),
                                             ::testing::Values(Precision::F32, Precision::F16, Precision::BF16)),
                          [](const auto& info) {
                            return std::get<0>(info.param) + "_" + precision_name(std::get<1>(info.param));

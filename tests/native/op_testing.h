@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 #include <vector>
 
 #include "host/isa.h"
+#include "ops/activation.h"
 #include "ops/common.h"
 #include "ops/weights.h"
 
@@ -21,16 +24,34 @@ inline std::vector<float> random_values(std::size_t n, unsigned seed, float lo =
   return v;
 }
 
-// Random weights in PyTorch's layout, [out][in / groups][kernel][kernel], and biases.
-inline ops::ConvParams random_params(int out, int in, int kernel, int groups, unsigned seed) {
+// Random weights in PyTorch's layout, [out][in / groups][kernel_h][kernel_w], and biases.
+inline ops::ConvParams random_params(int out, int in, int kernel_h, int kernel_w, int groups, unsigned seed) {
   ops::ConvParams p;
   p.out = out;
   p.in = in;
-  p.kernel = kernel;
+  p.kernel_h = kernel_h;
+  p.kernel_w = kernel_w;
   p.groups = groups;
-  p.weight = random_values(std::size_t(out) * (in / groups) * kernel * kernel, seed);
+  p.weight = random_values(std::size_t(out) * (in / groups) * kernel_h * kernel_w, seed);
   p.bias = random_values(std::size_t(out), seed + 1);
   return p;
+}
+
+// The same with a square kernel.
+inline ops::ConvParams random_params(int out, int in, int kernel, int groups, unsigned seed) {
+  return random_params(out, in, kernel, kernel, groups, seed);
+}
+
+// Each activation as its textbook (and PyTorch's) formula, in double: what the ops' own
+// (ops/activation.h) are held to.
+inline double textbook_activation(ops::Act act, double x) {
+  switch (act) {
+    case ops::Act::None: return x;
+    case ops::Act::Relu: return std::max(0.0, x);
+    case ops::Act::HardSigmoid: return std::min(6.0, std::max(0.0, x + 3.0)) / 6.0;  // relu6(x + 3) / 6
+    case ops::Act::Sigmoid: return 1.0 / (1.0 + std::exp(-x));
+  }
+  return x;
 }
 
 // An unpadded NHWC tensor.

@@ -111,6 +111,27 @@ TEST_F(PointwiseConvPlanning, AnIdentityWithoutImplicitPrecompGemmIsNotProbed) {
       << planned.decision;
 }
 
+TEST_F(PointwiseConvPlanning, EachActivationFusesOnlyWhereCudnnHasIt) {
+  for (ops::Act act : ops::kActivations) {
+    SCOPED_TRACE(ops::activation_name(act));
+    FakeCudnnScript script;
+    script.returned = 1;
+    script.results[0] = result(kPrecomp, MathType::TensorOp, 0);
+    const FakeCudnnRecord& record = cudnn_.script(script);
+
+    const Planned planned = plan(DataType::Half, act);
+    const bool cudnn_has_it = act == ops::Act::None || act == ops::Act::Relu;
+    EXPECT_EQ(planned.fused, cudnn_has_it) << planned.decision;
+    EXPECT_EQ(record.fused_calls, cudnn_has_it ? 1 : 0);
+    if (!cudnn_has_it) {
+      EXPECT_NE(planned.decision.find(std::string("not fused: cuDNN's fused call has no ") + ops::activation_name(act) +
+                                      " activation"),
+                std::string::npos)
+          << planned.decision;
+    }
+  }
+}
+
 TEST_F(PointwiseConvPlanning, Fp32WithoutTf32TakesOnlyFmaMath) {
   FakeCudnnScript script;
   script.returned = 2;

@@ -44,9 +44,9 @@ void expect_gemm_matches_reference_functor(bool bf16) {
         if (bf16) params.weight = rounded_to_bf16(params.weight);
         const std::vector<float> reference_x = bf16 ? rounded_to_bf16(x) : x;
         const std::vector<float> functor_weights = PointwiseConvOp::functor_weights(params);
-        for (Act act : {Act::None, Act::Relu, Act::HardSigmoid}) {
+        for (Act act : kActivations) {
           SCOPED_TRACE(::testing::Message() << pixels << " pixels, " << in_channels << " -> " << out_channels
-                                            << " channels, act " << int(act));
+                                            << " channels, " << activation_name(act));
           std::vector<float> reference(std::size_t(pixels) * out_channels, NAN), gemm(reference.size(), NAN),
               gemm_threads(reference.size(), NAN);
           Operands<float> o;
