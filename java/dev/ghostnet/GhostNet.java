@@ -6,18 +6,22 @@ import dev.ghostnet.internal.Status;
 import java.nio.file.Path;
 
 /**
- * A loaded GhostNet: immutable weights on one device, safe to share between threads. Run it
- * through {@link ExecutionContext}s, one per thread ({@link #newContext()}).
+ * A loaded GhostNet, GhostNetV2 or GhostNetV3: immutable weights on one device, safe to share
+ * between threads. Run it through {@link ExecutionContext}s, one per thread ({@link #newContext()}).
  *
  * <p>Loads safetensors (F32, F16, BF16) and PyTorch checkpoints (zip and legacy formats; a
  * state_dict directly or under "state_dict_ema", "model_ema", "state_dict" or "model", tried in
- * that order as timm does; with or without DataParallel's "module." prefix). A PyTorch file is
+ * that order as timm does; with or without DataParallel's "module." prefix), as the official
+ * repositories and timm publish them: the member, its width and class count are read from the
+ * keys and shapes, and GhostNetV3's training form is re-parameterised at load. A PyTorch file is
  * parsed, never executed.
  */
 public final class GhostNet extends NativeResource {
   private final Device device;
   private final Precision precision;
   private final int numClasses;
+  private final String family;
+  private final double width;
   private final String description;
 
   private GhostNet(long handle, Device device, Precision precision) {
@@ -25,6 +29,8 @@ public final class GhostNet extends NativeResource {
     this.device = device;
     this.precision = precision;
     this.numClasses = NativeApi.gn_model_num_classes(handle);
+    this.family = NativeApi.gn_model_family(handle);
+    this.width = NativeApi.gn_model_width(handle);
     this.description = NativeApi.gn_model_describe(handle);
   }
 
@@ -109,15 +115,18 @@ public final class GhostNet extends NativeResource {
   }
 
   /**
-   * A GhostNet at {@code width} (1.0 is GhostNet 1.0x) with random weights, deterministic in
-   * {@code seed}: for benchmarks and demos, where real weights do not matter.
+   * A member of the family with random weights, deterministic in {@code seed}, for benchmarks and
+   * demos, where real weights do not matter: {@code model} as timm names them, the width
+   * multiplier in hundredths ("ghostnet_100" is GhostNet 1.0x, "ghostnetv2_130" GhostNetV2 1.3x,
+   * "ghostnetv3_050" GhostNetV3 0.5x).
    */
-  public static GhostNet random(double width, int numClasses, int seed, Device device, Options options) {
+  public static GhostNet random(String model, int numClasses, int seed, Device device, Options options) {
+    Tensor.requireNonNull(model, "model");
     Tensor.requireNonNull(device, "device");
     Tensor.requireNonNull(options, "options");
     NativeLibrary.ensureLoaded();
     long[] out = new long[1];
-    Status.check(NativeApi.gn_model_random(width, numClasses, seed, device.kind().code(), device.index(),
+    Status.check(NativeApi.gn_model_random(model, numClasses, seed, device.kind().code(), device.index(),
         options.precision().code(), options.allowTf32() ? 1 : 0, options.mean(), options.std(), options.threads(),
         out));
     return new GhostNet(out[0], device, options.precision());
@@ -133,6 +142,16 @@ public final class GhostNet extends NativeResource {
 
   public int numClasses() {
     return numClasses;
+  }
+
+  /** Which member of the family this is: "GhostNet", "GhostNetV2" or "GhostNetV3". */
+  public String family() {
+    return family;
+  }
+
+  /** Its width multiplier: 1.3 for GhostNetV2 1.3x. */
+  public double width() {
+    return width;
   }
 
   /** A new context with its own stream. */

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
  * each precision and batch asked for, one after another in this JVM.
  */
 @Command(name = "bench", description = {"Measure throughput (images/s) and latency of the forward pass.",
-    "Without --weights it measures GhostNet 1.0x with random weights: the time does not depend on their values.",
+    "Without --weights it measures --model (GhostNet 1.0x by default) with random weights: the time does not depend "
+        + "on their values.",
     "Several precisions and batches (comma-separated) are measured one after another, each combination once."})
 final class BenchCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

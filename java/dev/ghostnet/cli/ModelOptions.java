@@ -14,9 +14,15 @@ final class ModelOptions {
   Path weights;
 
   @Option(names = "--random-weights",
-      description = "GhostNet 1.0x with random weights instead of a checkpoint, to try the command: its classes "
-          + "mean nothing.")
+      description = "Random weights instead of a checkpoint, to try the command: its classes mean nothing.")
   boolean randomWeights;
+
+  @Option(names = "--model", paramLabel = "NAME",
+      description = "With random weights, the member and width, as timm names them: ghostnet_100, ghostnetv2_130, "
+          + "ghostnetv3_050, ... (default: " + DEFAULT_MODEL + ").")
+  String model;
+
+  static final String DEFAULT_MODEL = "ghostnet_100";
 
   @Option(names = "--device", description = "cpu, cuda or cuda:N (default: the best available).")
   String device;
@@ -58,8 +64,9 @@ final class ModelOptions {
   }
 
   /**
-   * The model from --weights, or GhostNet 1.0x with random weights when --random-weights asks for
-   * them or, for a command whose results do not depend on the weights, when none are given.
+   * The model from --weights, or --model (GhostNet 1.0x by default) with random weights when
+   * --random-weights asks for them or, for a command whose results do not depend on the weights,
+   * when none are given.
    */
   GhostNet load(boolean randomWithoutWeights) {
     return load(randomWithoutWeights, precision());
@@ -70,6 +77,10 @@ final class ModelOptions {
     if (weights != null && randomWeights) {
       throw new InvalidArgumentException("--weights and --random-weights exclude each other: give one");
     }
+    if (weights != null && model != null) {
+      throw new InvalidArgumentException("--model names the member that random weights are made for; a checkpoint "
+          + "(--weights " + weights + ") holds its own");
+    }
     GhostNet.Options options = options(precision);
     if (weights != null) {
       return GhostNet.load(weights, device(), options);
@@ -78,7 +89,7 @@ final class ModelOptions {
       throw new InvalidArgumentException("--weights FILE is required (or --random-weights, to try the command "
           + "with random weights, whose classes mean nothing)");
     }
-    return GhostNet.random(1.0, 1000, 0, device(), options);
+    return GhostNet.random(model == null ? DEFAULT_MODEL : model, 1000, 0, device(), options);
   }
 
   String weightsDescription() {

@@ -72,10 +72,12 @@ public final class NativeApi {
   public static native int gn_model_load(String path, int kind, int index, int precision, int allowTf32,
       @Cast("const float*") float[] mean, @Cast("const float*") float[] std, long maxTensorBytes,
       long maxTotalBytes, int threads, @Cast("gn_model**") long[] out);
-  public static native int gn_model_random(double width, int numClasses, @Cast("uint32_t") int seed, int kind,
+  public static native int gn_model_random(String model, int numClasses, @Cast("uint32_t") int seed, int kind,
       int index, int precision, int allowTf32, @Cast("const float*") float[] mean, @Cast("const float*") float[] std,
       int threads, @Cast("gn_model**") long[] out);
   public static native int gn_model_num_classes(@Cast("const gn_model*") long model);
+  public static native String gn_model_family(@Cast("const gn_model*") long model);
+  public static native double gn_model_width(@Cast("const gn_model*") long model);
   public static native String gn_model_describe(@Cast("const gn_model*") long model);
   public static native void gn_model_destroy(@Cast("gn_model*") long model);
   public static native int gn_context_create(@Cast("const gn_model*") long model, @Cast("const gn_stream*") long stream,

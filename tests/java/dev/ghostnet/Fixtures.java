@@ -10,15 +10,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The PyTorch reference fixtures (tests/fixtures, made by tests/reference/make_fixtures.py). */
+/**
+ * The PyTorch reference fixtures (tests/fixtures, made by tests/reference/make_fixtures.py). The
+ * forward cases' models are not committed whole: the build writes them (their weights generated
+ * from their seeds, tests/native/fixtures.h) to the folder {@code ghostnet.fixtureWeights} names.
+ */
 final class Fixtures {
   static final Path DIR = Path.of(System.getProperty("ghostnet.fixtures", "tests/fixtures"));
+  static final Path MODELS = Path.of(System.getProperty("ghostnet.fixtureWeights", "target/fixture-weights"));
   private static final JsonObject MANIFEST = load();
 
   private Fixtures() {}
 
   /** One reference case: weights, an input batch and the logits PyTorch gives for it. */
-  record Case(String name, Path weights, double width, Path input, Path expected, int numClasses,
+  record Case(String name, Path weights, String family, double width, Path input, Path expected, int numClasses,
       double maxAbsReference, double top1Margin, double logitsDeviationFp16, double logitsDeviationBf16) {
     @Override
     public String toString() {
@@ -39,16 +44,24 @@ final class Fixtures {
     for (var element : MANIFEST.getAsJsonArray("cases")) {
       JsonObject c = element.getAsJsonObject();
       JsonObject deviation = c.getAsJsonObject("logits_deviation");
-      cases.add(new Case(c.get("name").getAsString(), path(c, "weights"), c.get("width").getAsDouble(),
-          path(c, "input"), path(c, "expected"),
+      // A generated model's file, as the build writes it; or a checkpoint of the fixtures.
+      Path weights = c.get("model").isJsonNull() ? path(c, "weights")
+          : MODELS.resolve(c.get("model").getAsString() + ".safetensors");
+      cases.add(new Case(c.get("name").getAsString(), weights, c.get("family").getAsString(),
+          c.get("width").getAsDouble(), path(c, "input"), path(c, "expected"),
           c.get("num_classes").getAsInt(), c.get("max_abs_reference").getAsDouble(),
           c.get("top1_margin").getAsDouble(), deviation.get("fp16").getAsDouble(), deviation.get("bf16").getAsDouble()));
     }
     return cases;
   }
 
+  static Case namedCase(String name) {
+    return cases().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  /** The small GhostNet of formats/small_f32.safetensors (width 0.25, 10 classes). */
   static Case smallCase() {
-    return cases().stream().filter(c -> c.name().startsWith("w025")).findFirst().orElseThrow();
+    return namedCase("v1_w025_c10_64x48");
   }
 
   static List<Format> formats() {
@@ -56,7 +69,8 @@ final class Fixtures {
     for (var element : MANIFEST.getAsJsonArray("formats")) {
       JsonObject f = element.getAsJsonObject();
       String wrapper = f.get("wrapper").isJsonNull() ? null : f.get("wrapper").getAsString();
-      formats.add(new Format(path(f, "file"), f.get("format").getAsString(), wrapper, smallCase()));
+      formats.add(new Format(path(f, "file"), f.get("format").getAsString(), wrapper,
+          namedCase(f.get("case").getAsString())));
     }
     return formats;
   }

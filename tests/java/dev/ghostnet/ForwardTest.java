@@ -34,10 +34,18 @@ class ForwardTest {
 
   @ParameterizedTest
   @MethodSource("cases")
-  void aModelIsNamedByItsWidthMultiplierAndClasses(Fixtures.Case c) {
+  void aModelIsNamedByItsMemberWidthMultiplierAndClasses(Fixtures.Case c) {
     try (GhostNet model = GhostNet.load(c.weights(), Device.CPU)) {
+      String family = switch (c.family()) {
+        case "v1" -> "GhostNet";
+        case "v2" -> "GhostNetV2";
+        case "v3" -> "GhostNetV3";
+        default -> throw new AssertionError("unknown family " + c.family());
+      };
+      assertEquals(family, model.family());
+      assertEquals(c.width(), model.width());
       // Double.toString writes the widths as GhostNet's names do: 1.0, 0.5, 1.3, 0.25.
-      assertEquals("GhostNet " + c.width() + "x, " + c.numClasses() + " classes, fp32 on cpu", model.toString());
+      assertEquals(family + " " + c.width() + "x, " + c.numClasses() + " classes, fp32 on cpu", model.toString());
     }
   }
 

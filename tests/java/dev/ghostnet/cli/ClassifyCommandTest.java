@@ -36,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ClassifyCommandTest {
   static final Path FIXTURES = Path.of(System.getProperty("ghostnet.fixtures", "tests/fixtures"));
   static final Path IMAGES = FIXTURES.resolve("images");
-  static final Path WEIGHTS = FIXTURES.resolve("weights/w100_c1000_f16.safetensors");
+  // The forward cases' models, as the build writes them (dev.ghostnet.Fixtures).
+  static final Path MODELS = Path.of(System.getProperty("ghostnet.fixtureWeights", "target/fixture-weights"));
+  static final Path WEIGHTS = MODELS.resolve("v1_w100_c1000.safetensors");
   static final float[] MEAN = {0.485f, 0.456f, 0.406f};
   static final float[] STD = {0.229f, 0.224f, 0.225f};
 
@@ -172,11 +174,15 @@ class ClassifyCommandTest {
   }
 
   @Test
-  void theHeaderNamesTheModelByWidthAndClassesAndItsWeights() {
+  void theHeaderNamesTheModelByMemberWidthAndClassesAndItsWeights() {
     Path image = IMAGES.resolve("samples/rgb_500x375.jpg");
     CliRunner r = CliRunner.run("classify", "--weights", WEIGHTS.toString(), "--device", "cpu", image.toString());
     assertEquals(0, r.exitCode(), r.err());
     assertEquals("GhostNet 1.0x, 1000 classes, fp32 on cpu (weights " + WEIGHTS + ")", r.out().lines().findFirst().get());
+    Path v2 = MODELS.resolve("v2_w130_c100.safetensors");
+    r = CliRunner.run("classify", "--weights", v2.toString(), "--device", "cpu", image.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals("GhostNetV2 1.3x, 100 classes, fp32 on cpu (weights " + v2 + ")", r.out().lines().findFirst().get());
   }
 
   @Test
@@ -196,6 +202,21 @@ class ClassifyCommandTest {
     assertEquals(0, random.exitCode(), random.err());
     assertEquals("GhostNet 1.0x, 1000 classes, fp32 on cpu (random weights)", random.out().lines().findFirst().get());
     assertTrue(random.out().contains(image), random.out());
+
+    CliRunner v3 = CliRunner.run("classify", "--random-weights", "--model", "ghostnetv3_050", "--device", "cpu",
+        "--top", "1", image);
+    assertEquals(0, v3.exitCode(), v3.err());
+    assertEquals("GhostNetV3 0.5x, 1000 classes, fp32 on cpu (random weights)", v3.out().lines().findFirst().get());
+
+    CliRunner unknown = CliRunner.run("classify", "--random-weights", "--model", "resnet50", "--device", "cpu", image);
+    assertEquals(1, unknown.exitCode());
+    assertTrue(unknown.err().contains("unknown model 'resnet50'") && unknown.err().contains("ghostnetv2_130"),
+        unknown.err());
+
+    CliRunner model = CliRunner.run("classify", "--weights", WEIGHTS.toString(), "--model", "ghostnetv2_100",
+        "--device", "cpu", image);
+    assertEquals(1, model.exitCode());
+    assertTrue(model.err().contains("--model names the member that random weights are made for"), model.err());
   }
 
   @Test

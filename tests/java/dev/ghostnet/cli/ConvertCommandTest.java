@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ghostnet.Comparison;
 import dev.ghostnet.DType;
 import dev.ghostnet.Device;
 import dev.ghostnet.ExecutionContext;
@@ -13,6 +14,7 @@ import dev.ghostnet.Layout;
 import dev.ghostnet.Npy;
 import dev.ghostnet.Tensor;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,28 @@ class ConvertCommandTest {
     CliRunner r = CliRunner.run("convert", LEGACY.toString(), out.toString());
     assertEquals(0, r.exitCode(), r.err());
     assertArrayEquals(logits(LEGACY), logits(out));
+  }
+
+  // GhostNetV3 as trained (the official file, its branches under the official names) is written
+  // re-parameterised: one conv with a bias for each set of branches, the logits the reference's.
+  @Test
+  void aGhostNetV3InTrainingFormIsWrittenDeployed() throws IOException {
+    Path training = FIXTURES.resolve("formats/v3_official.pth.tar");
+    Path out = temp.resolve("v3.safetensors");
+    CliRunner r = CliRunner.run("convert", training.toString(), out.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    String header = new String(Files.readAllBytes(out), StandardCharsets.ISO_8859_1);
+    assertFalse(header.contains("_rpr_"), "no branch is left");
+    assertTrue(header.contains("\"blocks.2.0.ghost1.primary_conv.0.bias\""), "the deployed form's keys");
+    assertTrue(header.contains("\"blocks.1.0.conv_dw.bias\""), "the deployed form's keys");
+    try (Tensor expected = Npy.read(FIXTURES.resolve("expected/v3_w010_c10_64x48.npy"), Layout.ROW_MAJOR)) {
+      float[] want = expected.toFloatArray();
+      double scale = 0;
+      for (float v : want) {
+        scale = Math.max(scale, Math.abs(v));
+      }
+      Comparison.assertWithin(logits(out), want, 1e-4 * scale + 1e-6, "deployed");
+    }
   }
 
   @Test

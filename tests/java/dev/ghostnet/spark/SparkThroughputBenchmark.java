@@ -28,7 +28,7 @@ import org.apache.spark.sql.SparkSession;
  * mvn -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test.classpath
  * java --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
  *     -cp "target/test-classes:target/classes:$(cat target/test.classpath)" \
- *     dev.ghostnet.spark.SparkThroughputBenchmark tests/fixtures/weights/w100_c1000_f16.safetensors \
+ *     dev.ghostnet.spark.SparkThroughputBenchmark target/fixture-weights/v1_w100_c1000.safetensors \
  *     tests/fixtures/images/samples 200
  * </pre>
  *
