@@ -109,7 +109,7 @@ export GHOSTNET_FIXTURES="$fixtures"
 export java="$bundle/jre/bin/java"
 
 step "bundle" 20 "python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' \
-  target/gpu-bundle.tar.xz '$work'" || finish
+  target/gpu-bundle.tar.xz '$work' && \"\$bundle/ghostnet_fixture_weights\" \"\$bundle/fixture-weights\" > /dev/null" || finish
 
 # cuDNN as pip installed it for this Python: where the preflight may point the loader if its own
 # search misses it, and the header the declarations are checked against.
@@ -158,9 +158,9 @@ native_tests() {  # native_tests NAME LIMIT REPORT FILTER [FLAGS]
 }
 
 # The sample images (every JPEG and PNG kind the fixtures have) through the bundle's Java runtime
-# and the Predictor, on the device checked.
+# and the Predictor, on the device checked, by GhostNetV2.
 classify='"$java" -jar "$bundle/ghostnet.jar" classify --device "$device" \
-  --weights "$fixtures/weights/w100_c1000_f16.safetensors" --top 1 "$fixtures/images/samples"'
+  --weights "$bundle/fixture-weights/v2_w100_c1000.safetensors" --top 1 "$fixtures/images/samples"'
 
 if [ "$mode" != quick ]; then
   if [ -n "$cudnn_root" ] && command -v g++ > /dev/null; then
@@ -170,21 +170,22 @@ if [ "$mode" != quick ]; then
   native_tests "native GPU tests" 45 gtest-gpu.json 'GpuOps*:GpuExecutor*' --gtest_brief=1
   # Each op's report is printed; how each convolution was planned goes to plans.log.
   export GHOSTNET_VERBOSE=1
-  native_tests "op by op" 45 gtest-op-by-op.json '*GpuOpByOp*' '2> "$results/plans.log"'
+  native_tests "op by op" 60 gtest-op-by-op.json '*GpuOpByOp*' '2> "$results/plans.log"'
   unset GHOSTNET_VERBOSE
-  native_tests "fixtures" 75 gtest-fixtures.json '*GpuFixture*'
+  native_tests "fixtures" 110 gtest-fixtures.json '*GpuFixture*'
   step "classify" 20 "$classify"
-  step "Java GPU tests" 60 'LD_LIBRARY_PATH="'"$cudart_dir"'" "$java" -Dghostnet.fixtures="$fixtures" \
+  step "Java GPU tests" 45 'LD_LIBRARY_PATH="'"$cudart_dir"'" "$java" -Dghostnet.fixtures="$fixtures" \
+    -Dghostnet.fixtureWeights="$bundle/fixture-weights" \
     -jar "$bundle/lib/junit-platform-console-standalone.jar" execute --disable-banner --details=tree \
     --class-path "$bundle/test-classes:$bundle/ghostnet.jar:$bundle/lib/cudart-jni.jar" \
     --scan-class-path "$bundle/test-classes" --include-tag gpu --fail-if-no-tests'
   if [ "$mode" = rehearse ]; then
-    step "benchmark: ghostnet" 40 '"$java" -jar "$bundle/ghostnet.jar" bench --device cpu --precision fp32 \
+    step "benchmark: ghostnet" 35 '"$java" -jar "$bundle/ghostnet.jar" bench --device cpu --precision fp32 \
       --batch 1 --seconds 1 --warmup 0 --json'
   else
-    step "benchmark: ghostnet" 40 '"$java" -jar "$bundle/ghostnet.jar" bench --device cuda:0 --precision fp32,fp16 \
+    step "benchmark: ghostnet" 35 '"$java" -jar "$bundle/ghostnet.jar" bench --device cuda:0 --precision fp32,fp16 \
       --batch 1,32,256 --seconds 2 --warmup 1 --json | tee -a "'"$work"'/bench.jsonl"'
-    step "benchmark: PyTorch" 60 'PYTHONUNBUFFERED=1 python3 tests/gpu/pytorch_bench.py --seconds 2 \
+    step "benchmark: PyTorch" 50 'PYTHONUNBUFFERED=1 python3 tests/gpu/pytorch_bench.py --seconds 2 \
       | tee -a "'"$work"'/bench.jsonl"'
   fi
 else

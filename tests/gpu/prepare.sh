@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares here what tests/gpu/check.sh needs on a GPU machine that has no JDK, no Maven, no
 # GoogleTest and no network: target/gpu-bundle.tar.xz, holding a jlink'ed Java runtime, the jar,
-# the Java tests and their launcher, and the native test binary, built for the GPU's architecture.
+# the Java tests and their launcher, the native test binary, built for the GPU's architecture, and
+# the program that writes the fixtures' generated models as files.
 # The jar's natives and the test binary are built in the Debian 11 root of the portable build
 # (glibc 2.31, their C++ runtime linked in), so they run on the GPU machine's Linux whatever its
 # libstdc++. Needs root (the Debian 11 root) and Maven's network on first use.
@@ -58,8 +59,11 @@ cmake/debian11/run-in-root.sh sh -c 'test -f /usr/include/gtest/gtest.h ||
   { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libgtest-dev; }'
 cmake/debian11/cmake.sh -S . -B target/gpu-native-tests -DCMAKE_BUILD_TYPE=Release \
   "-DCMAKE_CUDA_ARCHITECTURES=$arch" > /dev/null
-cmake/debian11/cmake.sh --build target/gpu-native-tests --target ghostnet_native_tests --parallel "$(nproc)"
+cmake/debian11/cmake.sh --build target/gpu-native-tests --target ghostnet_native_tests ghostnet_fixture_weights \
+  --parallel "$(nproc)"
 strip -o "$bundle/ghostnet_native_tests" target/gpu-native-tests/tests/native/ghostnet_native_tests
+# What writes the forward cases' models as files there (their weights are generated, not carried).
+strip -o "$bundle/ghostnet_fixture_weights" target/gpu-native-tests/tests/native/ghostnet_fixture_weights
 
 echo "prepare: the JUnit launcher, and JavaCPP's CUDA runtime bindings for the interop tests"
 mvn -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 \
