@@ -21,14 +21,14 @@ struct RowBlock {
   int y0;
 };
 
-template <int W>
-GN_ALWAYS_INLINE void finish(const RowBlock& r, int ox, Vec<W> acc, Act act) {
-  host::store<W>(r.out + int64_t(ox) * r.out_stride, activate<W>(act, acc));
+template <Act A, int W>
+GN_ALWAYS_INLINE void finish(const RowBlock& r, int ox, Vec<W> acc) {
+  host::store<W>(r.out + int64_t(ox) * r.out_stride, activate<A, W>(acc));
 }
 
 // Output pixel ox, the window clipped to the input.
-template <int W>
-GN_ALWAYS_INLINE void clipped_pixel(const RowBlock& r, const Window& window, int ox, Act act) {
+template <Act A, int W>
+GN_ALWAYS_INLINE void clipped_pixel(const RowBlock& r, const Window& window, int ox) {
   const int x0 = ox * window.stride_w - window.pad_w;
   Vec<W> acc = host::load<W>(r.bias);
   for (int ky = std::max(0, -r.y0); ky < std::min(window.kernel_h, r.in_height - r.y0); ++ky) {
@@ -38,13 +38,13 @@ GN_ALWAYS_INLINE void clipped_pixel(const RowBlock& r, const Window& window, int
       for (int ci = 0; ci < r.in_channels; ++ci) acc += x[ci] * host::load<W>(w + int64_t(ci) * r.weight_stride);
     }
   }
-  finish<W>(r, ox, acc, act);
+  finish<A, W>(r, ox, acc);
 }
 
 // Pixels [begin, end) of a row whose windows lie inside the input, for a K x K window at stride
 // S over C input channels known at compile time: the K * K * C weight vectors stay in registers.
-template <int W, int K, int S, int C>
-GN_ALWAYS_INLINE void interior_pixels(const RowBlock& r, const Window& window, int begin, int end, Act act) {
+template <Act A, int W, int K, int S, int C>
+GN_ALWAYS_INLINE void interior_pixels(const RowBlock& r, const Window& window, int begin, int end) {
   Vec<W> w[K * K * C];
   for (int i = 0; i < K * K * C; ++i) w[i] = host::load<W>(r.weight + int64_t(i) * r.weight_stride);
   const Vec<W> bias = host::load<W>(r.bias);
@@ -57,12 +57,12 @@ GN_ALWAYS_INLINE void interior_pixels(const RowBlock& r, const Window& window, i
         for (int ci = 0; ci < C; ++ci) acc += p[ci] * w[(ky * K + kx) * C + ci];
       }
     }
-    finish<W>(r, ox, acc, act);
+    finish<A, W>(r, ox, acc);
   }
 }
 
-template <int W>
-GN_ALWAYS_INLINE void row_block(const RowBlock& r, const Window& window, int out_width, Act act) {
+template <Act A, int W>
+GN_ALWAYS_INLINE void row_block(const RowBlock& r, const Window& window, int out_width) {
   // The stem's window: 3x3 at stride 2 over RGB.
   const bool stem_window = window.kernel_h == 3 && window.kernel_w == 3 && window.stride_w == 2 && r.in_channels == 3;
   const bool rows_inside = r.y0 >= 0 && r.y0 + window.kernel_h <= r.in_height;
@@ -70,14 +70,14 @@ GN_ALWAYS_INLINE void row_block(const RowBlock& r, const Window& window, int out
   const int last = std::max(first, std::min(out_width, (r.in_width - window.kernel_w + window.pad_w) / window.stride_w + 1));
   int ox = 0;
   if (stem_window && rows_inside) {
-    for (; ox < first; ++ox) clipped_pixel<W>(r, window, ox, act);
-    interior_pixels<W, 3, 2, 3>(r, window, first, last, act);
+    for (; ox < first; ++ox) clipped_pixel<A, W>(r, window, ox);
+    interior_pixels<A, W, 3, 2, 3>(r, window, first, last);
     ox = last;
   }
-  for (; ox < out_width; ++ox) clipped_pixel<W>(r, window, ox, act);
+  for (; ox < out_width; ++ox) clipped_pixel<A, W>(r, window, ox);
 }
 
-template <int W>
+template <Act A, int W>
 GN_ALWAYS_INLINE void rows(const Operands<float>& o, int64_t begin, int64_t end) {
   const Geometry &in = o.input.shape, &out = o.output.shape;
   for (int64_t row = begin; row < end; ++row) {
@@ -98,7 +98,7 @@ GN_ALWAYS_INLINE void rows(const Operands<float>& o, int64_t begin, int64_t end)
       block.out = out_row + c;
       block.weight = o.weight + c;
       block.bias = o.bias + c;
-      row_block<decltype(width)::value>(block, o.window, out.width, o.act);
+      row_block<A, decltype(width)::value>(block, o.window, out.width);
     });
   }
 }
@@ -107,7 +107,9 @@ GN_ALWAYS_INLINE void rows(const Operands<float>& o, int64_t begin, int64_t end)
 
 void dense_conv_host(const Operands<float>& o, int threads) {
   host::parallel_for(o.output.shape.batch * o.output.shape.height, 1, threads, [&](int64_t begin, int64_t end) {
-    host::with_host_isa([&](auto width) GN_INLINED_LAMBDA { rows<decltype(width)::value>(o, begin, end); });
+    host::with_host_isa([&](auto width) GN_INLINED_LAMBDA {
+      with_activation(o.act, [&](auto a) GN_INLINED_LAMBDA { rows<decltype(a)::value, decltype(width)::value>(o, begin, end); });
+    });
   });
 }
 

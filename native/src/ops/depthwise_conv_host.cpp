@@ -25,10 +25,10 @@ struct RowContext {
   int ky0, ky1;  // the window's rows that lie inside the input
 };
 
-template <int W>
-GN_ALWAYS_INLINE void finish(const RowContext& r, int ox, Vec<W> acc, Vec<W> centre, Act act) {
+template <Act A, int W>
+GN_ALWAYS_INLINE void finish(const RowContext& r, int ox, Vec<W> acc, Vec<W> centre) {
   const int64_t at = int64_t(ox) * r.out_stride;
-  acc = activate<W>(act, acc);
+  acc = activate<A, W>(acc);
   if (r.residual != nullptr) acc += host::load<W>(r.residual + at);
   host::store<W>(r.out + at, acc);
   if (r.copy != nullptr) {
@@ -46,70 +46,69 @@ GN_ALWAYS_INLINE Vec<W> centre_input(const RowContext& r, const Window& window, 
 }
 
 // P neighbouring output pixels from ox whose windows lie inside the input across (the
-// window's rows may be clipped: ky0, ky1), for a K x K window at stride S. Their sums are
+// window's rows may be clipped: ky0, ky1), for a KH x KW window at stride S. Their sums are
 // independent chains of multiply-adds, so the CPU overlaps them instead of waiting out each
 // one's latency, and each input vector of a window row is loaded once for every pixel it
 // serves. Each pixel's sum runs bias first, then the taps in order.
-template <int W, int K, int S, int P>
-GN_ALWAYS_INLINE void unclipped_pixels(const RowContext& r, const Vec<W> (&w)[K * K], Vec<W> bias, int pad, int ox,
-                                       Act act) {
-  constexpr int kSpan = (P - 1) * S + K;  // input pixels a window row of the group covers
+template <Act A, int W, int KH, int KW, int S, int P>
+GN_ALWAYS_INLINE void unclipped_pixels(const RowContext& r, const Vec<W> (&w)[KH * KW], Vec<W> bias, int pad, int ox) {
+  constexpr int kSpan = (P - 1) * S + KW;  // input pixels a window row of the group covers
   Vec<W> acc[P], centre[P] = {};
   for (int p = 0; p < P; ++p) acc[p] = bias;
   const float* x = r.in + (int64_t(r.y0) * r.in_width + ox * S - pad) * r.in_stride;
-  for (int ky = 0; ky < K; ++ky) {
+  for (int ky = 0; ky < KH; ++ky) {
     if (ky < r.ky0 || ky >= r.ky1) continue;
     Vec<W> row[kSpan];
     for (int i = 0; i < kSpan; ++i) row[i] = host::load<W>(x + (int64_t(ky) * r.in_width + i) * r.in_stride);
-    if (ky == K / 2) {
-      for (int p = 0; p < P; ++p) centre[p] = row[p * S + K / 2];
+    if (ky == KH / 2) {
+      for (int p = 0; p < P; ++p) centre[p] = row[p * S + KW / 2];
     }
-    for (int kx = 0; kx < K; ++kx) {
-      for (int p = 0; p < P; ++p) acc[p] += row[p * S + kx] * w[ky * K + kx];
+    for (int kx = 0; kx < KW; ++kx) {
+      for (int p = 0; p < P; ++p) acc[p] += row[p * S + kx] * w[ky * KW + kx];
     }
   }
-  for (int p = 0; p < P; ++p) finish<W>(r, ox + p, acc[p], centre[p], act);
+  for (int p = 0; p < P; ++p) finish<A, W>(r, ox + p, acc[p], centre[p]);
 }
 
 // Output pixel ox with its window clipped to the input on either side.
-template <int W, int K>
-GN_ALWAYS_INLINE void clipped_pixel(const RowContext& r, const Vec<W> (&w)[K * K], Vec<W> bias,
-                                    const Window& window, int ox, Act act) {
+template <Act A, int W, int KH, int KW>
+GN_ALWAYS_INLINE void clipped_pixel(const RowContext& r, const Vec<W> (&w)[KH * KW], Vec<W> bias,
+                                    const Window& window, int ox) {
   const int x0 = ox * window.stride_w - window.pad_w;
   Vec<W> acc = bias;
-  for (int ky = 0; ky < K; ++ky) {
+  for (int ky = 0; ky < KH; ++ky) {
     if (ky < r.ky0 || ky >= r.ky1) continue;
     const float* x = r.in + (int64_t(r.y0 + ky) * r.in_width + x0) * r.in_stride;
-    for (int kx = 0; kx < K; ++kx) {
+    for (int kx = 0; kx < KW; ++kx) {
       if (x0 + kx < 0 || x0 + kx >= r.in_width) continue;
-      acc += host::load<W>(x + int64_t(kx) * r.in_stride) * w[ky * K + kx];
+      acc += host::load<W>(x + int64_t(kx) * r.in_stride) * w[ky * KW + kx];
     }
   }
-  finish<W>(r, ox, acc, centre_input<W>(r, window, ox), act);
+  finish<A, W>(r, ox, acc, centre_input<W>(r, window, ox));
 }
 
-// One output row of one channel block, for a K x K window and stride S (on both axes) known at
+// One output row of one channel block, for a KH x KW window and a stride S across known at
 // compile time, with the window's weight vectors held in registers across the row.
-template <int W, int K, int S>
-GN_ALWAYS_INLINE void row_block(const RowContext& r, const Window& window, int out_width, Act act) {
+template <Act A, int W, int KH, int KW, int S>
+GN_ALWAYS_INLINE void row_block(const RowContext& r, const Window& window, int out_width) {
   constexpr int kGroup = 4;
-  Vec<W> w[K * K];
-  for (int i = 0; i < K * K; ++i) w[i] = host::load<W>(r.weight + i * r.weight_stride);
+  Vec<W> w[KH * KW];
+  for (int i = 0; i < KH * KW; ++i) w[i] = host::load<W>(r.weight + i * r.weight_stride);
   const Vec<W> bias = host::load<W>(r.bias);
-  // The pixels whose windows need no clipping across: x0 >= 0 and x0 + K <= in_width.
+  // The pixels whose windows need no clipping across: x0 >= 0 and x0 + KW <= in_width.
   const int first = std::min(out_width, (window.pad_w + S - 1) / S);
-  const int last = std::max(first, std::min(out_width, (r.in_width - K + window.pad_w) / S + 1));
+  const int last = std::max(first, std::min(out_width, (r.in_width - KW + window.pad_w) / S + 1));
   int ox = 0;
-  for (; ox < first; ++ox) clipped_pixel<W, K>(r, w, bias, window, ox, act);
-  for (; ox + kGroup <= last; ox += kGroup) unclipped_pixels<W, K, S, kGroup>(r, w, bias, window.pad_w, ox, act);
-  for (; ox < last; ++ox) unclipped_pixels<W, K, S, 1>(r, w, bias, window.pad_w, ox, act);
-  for (; ox < out_width; ++ox) clipped_pixel<W, K>(r, w, bias, window, ox, act);
+  for (; ox < first; ++ox) clipped_pixel<A, W, KH, KW>(r, w, bias, window, ox);
+  for (; ox + kGroup <= last; ox += kGroup) unclipped_pixels<A, W, KH, KW, S, kGroup>(r, w, bias, window.pad_w, ox);
+  for (; ox < last; ++ox) unclipped_pixels<A, W, KH, KW, S, 1>(r, w, bias, window.pad_w, ox);
+  for (; ox < out_width; ++ox) clipped_pixel<A, W, KH, KW>(r, w, bias, window, ox);
 }
 
 // The same for any window (rectangular ones too), sizes known only at run time: weights read
 // from memory.
-template <int W>
-GN_ALWAYS_INLINE void any_row_block(const RowContext& r, const Window& window, int out_width, Act act) {
+template <Act A, int W>
+GN_ALWAYS_INLINE void any_row_block(const RowContext& r, const Window& window, int out_width) {
   for (int ox = 0; ox < out_width; ++ox) {
     const int x0 = ox * window.stride_w - window.pad_w;
     Vec<W> acc = host::load<W>(r.bias);
@@ -120,23 +119,26 @@ GN_ALWAYS_INLINE void any_row_block(const RowContext& r, const Window& window, i
         acc += host::load<W>(x + int64_t(kx) * r.in_stride) * host::load<W>(w + kx * r.weight_stride);
       }
     }
-    finish<W>(r, ox, acc, centre_input<W>(r, window, ox), act);
+    finish<A, W>(r, ox, acc, centre_input<W>(r, window, ox));
   }
 }
 
-template <int W>
-GN_ALWAYS_INLINE void dispatch_row_block(const RowContext& r, const Window& window, int out_width, Act act) {
-  const bool square = window.kernel_h == window.kernel_w && window.stride_h == window.stride_w &&
-                      window.pad_h == window.pad_w && window.pad_w == window.kernel_w / 2;
-  const int k = square ? window.kernel_w : 0, s = window.stride_w;
-  if (k == 3 && s == 1) return row_block<W, 3, 1>(r, window, out_width, act);
-  if (k == 3 && s == 2) return row_block<W, 3, 2>(r, window, out_width, act);
-  if (k == 5 && s == 1) return row_block<W, 5, 1>(r, window, out_width, act);
-  if (k == 5 && s == 2) return row_block<W, 5, 2>(r, window, out_width, act);
-  any_row_block<W>(r, window, out_width, act);
+// GhostNet's windows on the specialised rows, any other on the general ones: KxK at stride 1
+// or 2 with "same" padding, and GhostNetV2's (1,5) and (5,1).
+template <Act A, int W>
+GN_ALWAYS_INLINE void dispatch_row_block(const RowContext& r, const Window& window, int out_width) {
+  const int kh = window.kernel_h, kw = window.kernel_w, s = window.stride_w;
+  const bool same = window.stride_h == s && window.pad_h == kh / 2 && window.pad_w == kw / 2;
+  if (same && kh == 3 && kw == 3 && s == 1) return row_block<A, W, 3, 3, 1>(r, window, out_width);
+  if (same && kh == 3 && kw == 3 && s == 2) return row_block<A, W, 3, 3, 2>(r, window, out_width);
+  if (same && kh == 5 && kw == 5 && s == 1) return row_block<A, W, 5, 5, 1>(r, window, out_width);
+  if (same && kh == 5 && kw == 5 && s == 2) return row_block<A, W, 5, 5, 2>(r, window, out_width);
+  if (same && kh == 1 && kw == 5 && s == 1) return row_block<A, W, 1, 5, 1>(r, window, out_width);
+  if (same && kh == 5 && kw == 1 && s == 1) return row_block<A, W, 5, 1, 1>(r, window, out_width);
+  any_row_block<A, W>(r, window, out_width);
 }
 
-template <int W>
+template <Act A, int W>
 GN_ALWAYS_INLINE void rows(const DepthwiseRows& d, int64_t begin, int64_t end) {
   const Geometry &in = d.in.shape, &out = d.out.shape;
   for (int64_t row = begin; row < end; ++row) {
@@ -166,7 +168,7 @@ GN_ALWAYS_INLINE void rows(const DepthwiseRows& d, int64_t begin, int64_t end) {
       }
       block.weight = d.weight + c;
       block.bias = d.bias + c;
-      dispatch_row_block<decltype(width)::value>(block, d.window, out.width, d.act);
+      dispatch_row_block<A, decltype(width)::value>(block, d.window, out.width);
     });
   }
 }
@@ -174,7 +176,11 @@ GN_ALWAYS_INLINE void rows(const DepthwiseRows& d, int64_t begin, int64_t end) {
 }  // namespace
 
 void depthwise_rows(const DepthwiseRows& conv, int64_t begin, int64_t end) {
-  host::with_host_isa([&](auto width) GN_INLINED_LAMBDA { rows<decltype(width)::value>(conv, begin, end); });
+  host::with_host_isa([&](auto width) GN_INLINED_LAMBDA {
+    with_activation(conv.act, [&](auto a) GN_INLINED_LAMBDA {
+      rows<decltype(a)::value, decltype(width)::value>(conv, begin, end);
+    });
+  });
 }
 
 void depthwise_conv_host(const Operands<float>& o, int threads) {

@@ -38,16 +38,15 @@ struct Tile {
   float* out;         // the tile's first row, at the panel's first column
   int64_t out_stride;
   int columns;        // of the panel's 2 * W that exist
-  Act act;
 };
 
 // R rows times the first V * L columns (V vectors of L lanes) of a panel of 2 * W columns,
-// packed for vectors of W lanes: out = act(bias + in . panel). L is W, or W / 2 for a last panel
+// packed for vectors of W lanes: out = A(bias + in . panel). L is W, or W / 2 for a last panel
 // of W / 2 columns or fewer, which then costs a half-width vector (half a full one on AMD's
 // Zen 4, which splits 512-bit work in two) instead of computing columns that do not exist.
 // The accumulators are set up and written out at indices known at compile time (host::unrolled
 // says why).
-template <int W, int V, int R, int L = W>
+template <Act A, int W, int V, int R, int L = W>
 GN_ALWAYS_INLINE void tile(const Tile& t) {
   static_assert(V * L <= 2 * W, "a tile's columns lie within its panel");
   Vec<L> acc[R][V];
@@ -64,7 +63,7 @@ GN_ALWAYS_INLINE void tile(const Tile& t) {
   host::unrolled<R * V>([&](auto i) GN_INLINED_LAMBDA {
     constexpr int r = i / V, v = i % V;
     float* c = t.out + r * t.out_stride + v * L;
-    const Vec<L> y = activate<L>(t.act, acc[r][v]);
+    const Vec<L> y = activate<A, L>(acc[r][v]);
     const int lanes = std::min(L, t.columns - v * L);
     if (lanes == L) {
       host::store<L>(c, y);
@@ -75,21 +74,21 @@ GN_ALWAYS_INLINE void tile(const Tile& t) {
 }
 
 // A tile of `rows` rows (at most kTileRows<W>), choosing R at compile time.
-template <int W, int V, int L = W, int R = kTileRows<W>>
+template <Act A, int W, int V, int L = W, int R = kTileRows<W>>
 GN_ALWAYS_INLINE void tile_of(const Tile& t, int rows) {
   if constexpr (R > 1) {
     if (rows < R) {
-      tile_of<W, V, L, R - 1>(t, rows);
+      tile_of<A, W, V, L, R - 1>(t, rows);
       return;
     }
   }
-  tile<W, V, R, L>(t);
+  tile<A, W, V, R, L>(t);
 }
 
 // Rows [0, rows) of `in` times panels [first, last) of the weights.
-template <int W>
+template <Act A, int W>
 GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t in_stride, int64_t rows, const PackedPointwise& w,
-                                        int first, int last, Act act, float* out, int64_t out_stride) {
+                                        int first, int last, float* out, int64_t out_stride) {
   for (int p = first; p < last; ++p) {
     Tile t;
     t.in_stride = in_stride;
@@ -98,7 +97,6 @@ GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t in_stride, int6
     t.k = w.in_channels;
     t.out_stride = out_stride;
     t.columns = std::min(w.panel, w.out_channels - p * w.panel);
-    t.act = act;
     for (int64_t row = 0; row < rows; row += kTileRows<W>) {
       t.in = in + row * in_stride;
       t.out = out + row * out_stride + p * w.panel;
@@ -106,11 +104,11 @@ GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t in_stride, int6
       // A last panel one vector wide or less computes one vector, half a vector wide or
       // less a half-width one.
       if (t.columns <= W / 2 && W > 4) {
-        tile_of<W, 1, W / 2>(t, n);
+        tile_of<A, W, 1, W / 2>(t, n);
       } else if (t.columns <= W) {
-        tile_of<W, 1>(t, n);
+        tile_of<A, W, 1>(t, n);
       } else {
-        tile_of<W, 2>(t, n);
+        tile_of<A, W, 2>(t, n);
       }
     }
   }
@@ -173,8 +171,11 @@ void pointwise_conv_gemm(View<const float> in, const PackedPointwise& w, Act act
       }
       // The weights were packed for w.isa's vector width; run that instruction set's kernel.
       host::with_isa(w.isa, [&](auto width) GN_INLINED_LAMBDA {
-        rows_times_panels<decltype(width)::value>(in.data + row * in_stride, in_stride, rows, w, first, last, act,
-                                                  out.data + row * out_stride, out_stride);
+        with_activation(act, [&](auto a) GN_INLINED_LAMBDA {
+          rows_times_panels<decltype(a)::value, decltype(width)::value>(in.data + row * in_stride, in_stride, rows, w,
+                                                                        first, last, out.data + row * out_stride,
+                                                                        out_stride);
+        });
       });
     }
   });

@@ -34,11 +34,10 @@ struct Tile {
   float* out;             // the tile's first row, at the panel's first column
   int64_t out_stride;
   int columns;            // of the panel's kPanel that exist
-  Act act;
 };
 
 // R rows times the panel's first 16 * Z + 8 * Y columns (Z whole vectors of 16, then Y of 8):
-// out = act(bias + in . panel). A panel's last 8 columns or fewer take a half-width vector,
+// out = A(bias + in . panel). A panel's last 8 columns or fewer take a half-width vector,
 // which costs AMD's Zen 4 half a full one (it splits 512-bit work in two) and others no more,
 // so narrow layers (8, 24, 36 outputs) do not spend their time on columns that do not exist.
 //
@@ -51,19 +50,19 @@ GN_BF16_INLINE void start(__m512 (&whole)[R][Z > 0 ? Z : 1], __m256 (&half)[R], 
   ((half[H] = _mm256_loadu_ps(bias + 16 * Z)), ...);
 }
 
-template <int Z, int R, int... W, int... H>
+template <Act A, int Z, int R, int... W, int... H>
 GN_BF16_INLINE void finish(const __m512 (&whole)[R][Z > 0 ? Z : 1], const __m256 (&half)[R], const Tile& t,
                            std::integer_sequence<int, W...>, std::integer_sequence<int, H...>) {
   ((_mm512_mask_storeu_ps(t.out + (W / Z) * t.out_stride + 16 * (W % Z),
                           __mmask16((1u << std::min(16, t.columns - 16 * (W % Z))) - 1),
-                          __m512(activate<16>(t.act, whole[W / Z][W % Z])))),
+                          __m512(activate<A, 16>(whole[W / Z][W % Z])))),
    ...);
   ((_mm512_mask_storeu_ps(t.out + H * t.out_stride + 16 * Z, __mmask16((1u << (t.columns - 16 * Z)) - 1),
-                          __m512(activate<16>(t.act, _mm512_castps256_ps512(half[H]))))),
+                          __m512(activate<A, 16>(_mm512_castps256_ps512(half[H]))))),
    ...);
 }
 
-template <int R, int Z, int Y>
+template <Act A, int R, int Z, int Y>
 GN_BF16_INLINE void tile(const Tile& t) {
   __m512 whole[R][Z > 0 ? Z : 1];
   __m256 half[R];
@@ -89,31 +88,32 @@ GN_BF16_INLINE void tile(const Tile& t) {
       }
     }
   }
-  finish<Z>(whole, half, t, Whole{}, Halves{});
+  finish<A, Z>(whole, half, t, Whole{}, Halves{});
 }
 
 // A tile of `rows` rows (at most kTileRows), choosing R at compile time.
-template <int Z, int Y, int R = kTileRows>
+template <Act A, int Z, int Y, int R = kTileRows>
 GN_BF16_INLINE void tile_of(const Tile& t, int rows) {
   if constexpr (R > 1) {
     if (rows < R) {
-      tile_of<Z, Y, R - 1>(t, rows);
+      tile_of<A, Z, Y, R - 1>(t, rows);
       return;
     }
   }
-  tile<R, Z, Y>(t);
+  tile<A, R, Z, Y>(t);
 }
 
 // A tile of the panel's t.columns columns: whole vectors, and a half one for the last 8 or fewer.
+template <Act A>
 GN_BF16_INLINE void tile_of_columns(const Tile& t, int rows) {
   if (t.columns <= 8) {
-    tile_of<0, 1>(t, rows);
+    tile_of<A, 0, 1>(t, rows);
   } else if (t.columns <= 16) {
-    tile_of<1, 0>(t, rows);
+    tile_of<A, 1, 0>(t, rows);
   } else if (t.columns <= 24) {
-    tile_of<1, 1>(t, rows);
+    tile_of<A, 1, 1>(t, rows);
   } else {
-    tile_of<2, 0>(t, rows);
+    tile_of<A, 2, 0>(t, rows);
   }
 }
 
@@ -136,17 +136,18 @@ GN_BF16_INLINE void round_rows_to_bf16(const float* in, int64_t rows, int64_t in
   }
 }
 
-}  // namespace
-
-GN_TARGET_AVX512_BF16 void gemm_bf16_rows(const float* in, int64_t in_stride, int64_t rows, const PackedPointwise& w,
-                                          int first, int last, Act act, float* out, int64_t out_stride) {
+// gemm_bf16_rows with its activation known at compile time (ops/activation_host.h's
+// with_activation says why; it cannot dispatch here, where a lambda would lack this file's
+// instruction set).
+template <Act A>
+GN_BF16_INLINE void rows_times_panels(const float* in, int64_t in_stride, int64_t rows, const PackedPointwise& w,
+                                      int first, int last, float* out, int64_t out_stride) {
   uint16_t rounded[kTileRows * kMaxBf16Channels];
   Tile t;
   t.in = rounded;
   t.pairs = even_channels(w.in_channels) / 2;
   t.in_stride = 2 * t.pairs;
   t.out_stride = out_stride;
-  t.act = act;
   for (int64_t row = 0; row < rows; row += kTileRows) {
     const int n = int(std::min<int64_t>(kTileRows, rows - row));
     round_rows_to_bf16(in + row * in_stride, n, in_stride, w.in_channels, rounded);
@@ -155,8 +156,21 @@ GN_TARGET_AVX512_BF16 void gemm_bf16_rows(const float* in, int64_t in_stride, in
       t.bias = w.bias.data() + p * kPanel;
       t.columns = std::min(kPanel, w.out_channels - p * kPanel);
       t.out = out + row * out_stride + p * kPanel;
-      tile_of_columns(t, n);
+      tile_of_columns<A>(t, n);
     }
+  }
+}
+
+}  // namespace
+
+GN_TARGET_AVX512_BF16 void gemm_bf16_rows(const float* in, int64_t in_stride, int64_t rows, const PackedPointwise& w,
+                                          int first, int last, Act act, float* out, int64_t out_stride) {
+  switch (act) {
+    case Act::None: return rows_times_panels<Act::None>(in, in_stride, rows, w, first, last, out, out_stride);
+    case Act::Relu: return rows_times_panels<Act::Relu>(in, in_stride, rows, w, first, last, out, out_stride);
+    case Act::HardSigmoid:
+      return rows_times_panels<Act::HardSigmoid>(in, in_stride, rows, w, first, last, out, out_stride);
+    case Act::Sigmoid: return rows_times_panels<Act::Sigmoid>(in, in_stride, rows, w, first, last, out, out_stride);
   }
 }
 
