@@ -1,9 +1,6 @@
 // Where a host forward pass spends its time: each op of GhostNet run on its own, timed,
 // and summed per op kind, in ms per image. A developer's benchmark: it prints numbers and
-// asserts nothing.
-//
-//   ghostnet_host_profile [--batch 1] [--size 224] [--threads 1] [--model ghostnet_100] [--seconds 5] [--top N]
-//                         [--precision fp32|bf16]
+// asserts nothing (its options: kUsage below, or --help).
 //
 // --threads 1 shows the single-threaded kernels each thread runs when a batch's images are
 // split across threads; more threads show how an op splits across them at batch 1. The
@@ -42,10 +39,24 @@ struct Settings {
   bool bf16 = false;
 };
 
+constexpr const char* kUsage =
+    "usage: ghostnet_host_profile [--batch 1] [--size 224] [--threads 1] [--model ghostnet_100]\n"
+    "                             [--seconds 5] [--top N] [--precision fp32|bf16]\n";
+
+[[noreturn]] void refuse(const std::string& problem) {
+  std::fprintf(stderr, "%s\n%s", problem.c_str(), kUsage);
+  std::exit(2);
+}
+
 Settings parse(int argc, char** argv) {
   Settings s;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     const std::string flag = argv[i];
+    if (flag == "--help") {
+      std::printf("%s", kUsage);
+      std::exit(0);
+    }
+    if (i + 1 == argc) refuse(flag + " needs a value");
     const char* value = argv[i + 1];
     if (flag == "--batch") s.batch = std::atoll(value);
     else if (flag == "--size") s.size = std::atoi(value);
@@ -53,11 +64,10 @@ Settings parse(int argc, char** argv) {
     else if (flag == "--model") s.model = value;
     else if (flag == "--seconds") s.seconds = std::atof(value);
     else if (flag == "--top") s.top = std::atoi(value);
-    else if (flag == "--precision") s.bf16 = std::strcmp(value, "bf16") == 0;
-    else {
-      std::fprintf(stderr, "unknown option %s\n", flag.c_str());
-      std::exit(2);
-    }
+    else if (flag == "--precision" && (std::strcmp(value, "fp32") == 0 || std::strcmp(value, "bf16") == 0))
+      s.bf16 = std::strcmp(value, "bf16") == 0;
+    else if (flag == "--precision") refuse(std::string("--precision takes fp32 or bf16, not ") + value);
+    else refuse("unknown option " + flag);
   }
   return s;
 }
