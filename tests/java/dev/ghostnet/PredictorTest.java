@@ -114,6 +114,31 @@ class PredictorTest {
     assertTrue(problems.isEmpty(), String.join("\n", problems));
   }
 
+  // GhostNetV2 (its attention, gates upsampled nearest) and GhostNetV3 (folded at load), as their
+  // publishers ship them: each image's logits those of a direct forward pass of its pixels.
+  @Test
+  void everyMemberOfTheFamilyServes() throws Exception {
+    ImagePreprocessor pre = new ImagePreprocessor();
+    for (String file : new String[] {"formats/v2_official.pth.tar", "formats/v3_official.pth.tar"}) {
+      Path weights = Fixtures.DIR.resolve(file);
+      try (GhostNet model = GhostNet.load(weights, Device.CPU); ExecutionContext context = model.newContext();
+          Predictor predictor = Predictor.builder(model).decodeThreads(2).maxBatchSize(4).build()) {
+        List<CompletableFuture<Prediction>> futures = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+          futures.add(predictor.submit(images.get(i)));
+        }
+        for (int i = 0; i < 6; i++) {
+          try (Tensor x = Tensor.allocate(Device.CPU, DType.U8, Shape.nhwc(1, 224, 224, 3))) {
+            x.copyFrom(pre.preprocess(images.get(i)));
+            try (Tensor y = context.forward(x)) {
+              assertArrayEquals(y.toFloatArray(), futures.get(i).get().logits(), 1e-5f, file + " " + images.get(i));
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void aFullQueueRejectsWhenAskedTo() throws Exception {
     List<CompletableFuture<Prediction>> accepted = new ArrayList<>();
