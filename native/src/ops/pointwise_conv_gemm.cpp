@@ -45,7 +45,8 @@ struct Tile {
 // of W / 2 columns or fewer, which then costs a half-width vector (half a full one on AMD's
 // Zen 4, which splits 512-bit work in two) instead of computing columns that do not exist.
 // The accumulators are set up and written out at indices known at compile time (host::unrolled
-// says why).
+// says why). Only the last vector can be partial: a panel of more than V - 1 vectors' columns
+// takes V.
 template <Act A, int W, int V, int R, int L = W>
 GN_ALWAYS_INLINE void tile(const Tile& t) {
   static_assert(V * L <= 2 * W, "a tile's columns lie within its panel");
@@ -64,8 +65,8 @@ GN_ALWAYS_INLINE void tile(const Tile& t) {
     constexpr int r = i / V, v = i % V;
     float* c = t.out + r * t.out_stride + v * L;
     const Vec<L> y = activate<A, L>(acc[r][v]);
-    const int lanes = std::min(L, t.columns - v * L);
-    if (lanes == L) {
+    const int lanes = v + 1 < V ? L : std::min(L, t.columns - v * L);
+    if (v + 1 < V || lanes == L) {
       host::store<L>(c, y);
     } else {
       host::store_first<L>(c, y, lanes);
@@ -73,16 +74,30 @@ GN_ALWAYS_INLINE void tile(const Tile& t) {
   });
 }
 
-// A tile of `rows` rows (at most kTileRows<W>), choosing R at compile time.
-template <Act A, int W, int V, int L = W, int R = kTileRows<W>>
-GN_ALWAYS_INLINE void tile_of(const Tile& t, int rows) {
-  if constexpr (R > 1) {
-    if (rows < R) {
-      tile_of<A, W, V, L, R - 1>(t, rows);
-      return;
+// The next R rows of a tile, where R is a bit of the `rows` it has left, moving the tile past them.
+template <Act A, int W, int V, int L, int R>
+GN_ALWAYS_INLINE void rows_of_tail(Tile& t, int rows) {
+  if constexpr (R < kTileRows<W>) {
+    if (rows & R) {
+      tile<A, W, V, R, L>(t);
+      t.in += R * t.in_stride;
+      t.out += R * t.out_stride;
     }
   }
-  tile<A, W, V, R, L>(t);
+}
+
+// A tile of `rows` rows (at most kTileRows<W>): one tile of kTileRows<W>, else tiles of 8, 4,
+// 2 and 1 rows, so that five row counts are compiled rather than every one below it.
+template <Act A, int W, int V, int L = W>
+GN_ALWAYS_INLINE void tile_of(Tile t, int rows) {
+  if (rows == kTileRows<W>) {
+    tile<A, W, V, kTileRows<W>, L>(t);
+    return;
+  }
+  rows_of_tail<A, W, V, L, 8>(t, rows);
+  rows_of_tail<A, W, V, L, 4>(t, rows);
+  rows_of_tail<A, W, V, L, 2>(t, rows);
+  rows_of_tail<A, W, V, L, 1>(t, rows);
 }
 
 // Rows [0, rows) of `in` times panels [first, last) of the weights.
