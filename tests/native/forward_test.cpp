@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <string>
 
 #include "comparison.h"
 #include "fixtures.h"
@@ -83,6 +86,36 @@ TEST(HostForward, Bf16IsRefusedWhereTheKernelsLackAvx512Bf16SayingWhy) {
   options.precision = Precision::F16;
   EXPECT_THROW(Model::from_state_dict(random_ghostnet_weights("ghostnet_025", 10, 1), "random", Device::host(), options),
                Error);
+}
+
+// The BF16 engine this process chose, against the CPU's vendor as Linux reads it: AMD's
+// AVX512_BF16 runs at twice FP32's rate, Intel's at FP32's (measured at half).
+TEST(HostBf16Engine, IsAvx512Bf16OnAmdAndTheFp32KernelsOnIntel) {
+  if (!host::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU lacks AVX512_BF16: bf16 on the host is refused";
+  if (std::getenv("GHOSTNET_HOST_BF16") != nullptr) GTEST_SKIP() << "GHOSTNET_HOST_BF16 chooses the engine";
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line) && line.rfind("vendor_id", 0) != 0) {
+  }
+  ASSERT_NE(line.find(':'), std::string::npos) << "/proc/cpuinfo names no vendor_id";
+  const bool amd = line.find("AuthenticAMD") != std::string::npos;
+  EXPECT_EQ(host::host_bf16_engine(), amd ? host::Bf16Engine::Avx512Bf16 : host::Bf16Engine::Fp32) << line;
+}
+
+// BF16 on the FP32 engine runs FP32's kernels: its logits are FP32's, to the bit; on the
+// AVX512_BF16 engine they are not.
+TEST(HostBf16Engine, Fp32sGivesFp32sLogitsAndAvx512Bf16sItsOwn) {
+  if (!host::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU lacks AVX512_BF16: bf16 on the host is refused";
+  const std::vector<testing::FixtureCase> cases = testing::fixture_cases();
+  const auto c = std::find_if(cases.begin(), cases.end(), [](const auto& k) { return k.name == "v2_w010_c10_64x48"; });
+  ASSERT_NE(c, cases.end()) << "no fixture v2_w010_c10_64x48: " << testing::manifest_problem();
+  const std::vector<float> fp32 = host_logits(*c, Precision::F32);
+  {
+    const host::ScopedBf16Engine engine(host::Bf16Engine::Fp32);
+    EXPECT_EQ(host_logits(*c, Precision::BF16), fp32);
+  }
+  const host::ScopedBf16Engine engine(host::Bf16Engine::Avx512Bf16);
+  EXPECT_NE(host_logits(*c, Precision::BF16), fp32);
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ForwardFixture, ::testing::ValuesIn(testing::fixture_cases()),

@@ -13,8 +13,11 @@ import org.bytedeco.javacpp.Loader;
  * What this build of ghostnet and this machine offer: versions, how the natives were built
  * ({@code nativeBuild}: the compiler and the oldest glibc they load on, "GCC 10.2.1, glibc 2.31"),
  * host cores and the instruction set the host kernels use on them ({@code hostIsa}: "AVX-512",
- * "AVX2+FMA" or "x86-64 baseline (SSE2)"), GPUs, the libraries a GPU needs, and when no GPU is
- * usable, exactly why.
+ * "AVX2+FMA" or "x86-64 baseline (SSE2)"), what a BF16 model's convolutions run on there
+ * ({@code hostBf16Engine}: "AVX512_BF16", or "FP32 kernels" where this CPU's AVX512_BF16 would be
+ * slower than FP32, and then a BF16 model's logits are FP32's; empty where the CPU has no
+ * AVX512_BF16 and BF16 on the host is refused), GPUs, the libraries a GPU needs, and when no GPU
+ * is usable, exactly why.
  */
 public record RuntimeInfo(
     String libraryVersion,
@@ -24,6 +27,7 @@ public record RuntimeInfo(
     int cudaDriverVersion,
     int hostCores,
     String hostIsa,
+    String hostBf16Engine,
     List<Gpu> gpus,
     List<GpuLibrary> gpuLibraries,
     String gpuUnavailableReason) {
@@ -58,8 +62,8 @@ public record RuntimeInfo(
           NativeApi.gn_gpu_library_path(i), NativeApi.gn_gpu_library_notes(i), NativeApi.gn_gpu_library_problem(i)));
     }
     return new RuntimeInfo(NativeApi.gn_version(), NativeApi.gn_build_info(), loadedJavacppVersion(), NativeApi.gn_cuda_compiled_version(),
-        NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), NativeApi.gn_host_isa(), List.copyOf(gpus),
-        List.copyOf(libraries), reason);
+        NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), NativeApi.gn_host_isa(), NativeApi.gn_host_bf16_engine(),
+        List.copyOf(gpus), List.copyOf(libraries), reason);
   }
 
   /** Whether a GPU can run ghostnet (a device, a driver and cuDNN). */

@@ -61,6 +61,10 @@ GHOSTNET_API const char* gn_build_info(void);
  * CPU ("AVX-512", "AVX2+FMA" or "x86-64 baseline (SSE2)"). */
 GHOSTNET_API int32_t gn_host_cores(void);
 GHOSTNET_API const char* gn_host_isa(void);
+/* What a bf16 model runs its convolutions on, on this CPU: "AVX512_BF16", or "FP32 kernels"
+ * where AVX512_BF16 would be slower than FP32 (GHOSTNET_HOST_BF16=avx512_bf16 or fp32 chooses);
+ * "" where bf16 on the host is refused (no AVX512_BF16). */
+GHOSTNET_API const char* gn_host_bf16_engine(void);
 /* CUDA runtime version compiled against (e.g. 13000), 0 for a host-only build. */
 GHOSTNET_API int32_t gn_cuda_compiled_version(void);
 GHOSTNET_API int32_t gn_cuda_driver_version(void);

@@ -90,6 +90,9 @@ const char* gn_build_info(void) {
 }
 int32_t gn_host_cores(void) { return available_host_cores(); }
 const char* gn_host_isa(void) { return host::isa_name(host::host_isa()); }
+const char* gn_host_bf16_engine(void) {
+  return host::cpu_has_avx512_bf16() ? host::bf16_engine_name(host::host_bf16_engine()) : "";
+}
 int32_t gn_cuda_compiled_version(void) { return gpu::compiled_version(); }
 int32_t gn_cuda_driver_version(void) { return gpu::driver_version(); }
 

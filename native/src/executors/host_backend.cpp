@@ -1,5 +1,5 @@
-// The host executor: FP32 on the CPU's cores (the GEMM in BF16 where asked and the CPU has
-// AVX512_BF16), each op on its fast path where it has one (ops/*_host.h,
+// The host executor: FP32 on the CPU's cores (the GEMM in BF16 where asked and the CPU's
+// BF16 engine is AVX512_BF16: host::host_bf16_engine()), each op on its fast path where it has one (ops/*_host.h,
 // ops/pointwise_conv_gemm.h), else its functor in parallel loops.
 //
 // A batch is split across the threads one of two ways. At least one image per thread: the
@@ -15,11 +15,14 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "core/verbose.h"
 #include "executors/host_ops.h"
 #include "executors/plan_cache.h"
 #include "executors/walk.h"
+#include "host/isa.h"
 #include "host/thread_pool.h"
 #include "runtime/backend.h"
 
@@ -34,6 +37,17 @@ using executors::HostWeights;
 // that each weight read from memory serves several images, few enough that their
 // activations stay in the core's caches.
 constexpr int64_t kImagesPerPass = 2;
+
+// Whether a model's GEMM runs in BF16: asked for, and the CPU's BF16 engine (chosen when the
+// model is made) its AVX512_BF16 kernels. Elsewhere a BF16 model runs FP32's kernels.
+bool runs_bf16_kernels(const ModelOptions& options) {
+  if (options.precision != Precision::BF16) return false;
+  const host::Bf16Engine engine = host::host_bf16_engine();
+  note(std::string("bf16 on the host runs on ") + host::bf16_engine_name(engine) +
+       (engine == host::Bf16Engine::Fp32 ? ": this CPU's AVX512_BF16 would be slower than FP32 (its logits are FP32's)"
+                                         : ""));
+  return engine == host::Bf16Engine::Avx512Bf16;
+}
 
 // A thread's workspace for passes: kImagesPerPass images in `pass`; the batch's last pass,
 // when it has fewer, in `last`, which uses the same memory.
@@ -78,7 +92,7 @@ class HostBackend final : public Backend {
       : graph_(std::move(graph)),
         options_(options),
         threads_(options.threads > 0 ? std::min(options.threads, host::available_cores()) : host::available_cores()),
-        weights_(executors::prepare_weights<HostOpWeights>(*graph_, HostWeights{options.precision == Precision::BF16})),
+        weights_(executors::prepare_weights<HostOpWeights>(*graph_, HostWeights{runs_bf16_kernels(options)})),
         head_(head_of(*graph_)) {}
 
   std::unique_ptr<Executor> create_executor(const Stream* stream) const override {

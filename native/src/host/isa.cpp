@@ -33,6 +33,25 @@ std::atomic<int>& selected() {
   return isa;
 }
 
+CpuVendor cpu_vendor() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_is("intel")) return CpuVendor::Intel;
+  if (__builtin_cpu_is("amd")) return CpuVendor::Amd;
+  return CpuVendor::Other;
+}
+
+Bf16Engine requested_bf16_engine() {
+  const char* text = std::getenv("GHOSTNET_HOST_BF16");
+  if (text != nullptr && std::strcmp(text, "fp32") == 0) return Bf16Engine::Fp32;
+  if (text != nullptr && std::strcmp(text, "avx512_bf16") == 0) return Bf16Engine::Avx512Bf16;
+  return known_bf16_engine(cpu_vendor());  // unset, or a word this version does not know
+}
+
+std::atomic<int>& selected_bf16_engine() {
+  static std::atomic<int> engine{int(requested_bf16_engine())};
+  return engine;
+}
+
 }  // namespace
 
 const char* isa_name(Isa isa) {
@@ -53,6 +72,26 @@ bool cpu_has_avx512_bf16() {
   static const bool has = cpu_isa() == Isa::Avx512 && __builtin_cpu_supports("avx512bf16");
   return has && host_isa() == Isa::Avx512;
 }
+
+const char* bf16_engine_name(Bf16Engine engine) {
+  switch (engine) {
+    case Bf16Engine::Avx512Bf16: return "AVX512_BF16";
+    case Bf16Engine::Fp32: return "FP32 kernels";
+  }
+  return "unknown";
+}
+
+Bf16Engine known_bf16_engine(CpuVendor vendor) {
+  return vendor == CpuVendor::Amd ? Bf16Engine::Avx512Bf16 : Bf16Engine::Fp32;
+}
+
+Bf16Engine host_bf16_engine() { return Bf16Engine(selected_bf16_engine().load(std::memory_order_relaxed)); }
+
+ScopedBf16Engine::ScopedBf16Engine(Bf16Engine engine) : previous_(host_bf16_engine()) {
+  selected_bf16_engine().store(int(engine));
+}
+
+ScopedBf16Engine::~ScopedBf16Engine() { selected_bf16_engine().store(int(previous_)); }
 
 Isa host_isa() { return Isa(selected().load(std::memory_order_relaxed)); }
 

@@ -32,6 +32,38 @@ Isa cpu_isa();
 // kernels run with AVX-512 (host_isa()).
 bool cpu_has_avx512_bf16();
 
+// What a BF16 model's pointwise convolutions run on. BF16 is asked for to be faster, never
+// slower: the AVX512_BF16 kernels where its dot product pays, the FP32 kernels (exact, and
+// then the model's logits are FP32's) where it would not.
+enum class Bf16Engine : int32_t { Fp32 = 0, Avx512Bf16 = 1 };
+
+const char* bf16_engine_name(Bf16Engine engine);  // "AVX512_BF16", say
+
+enum class CpuVendor : int32_t { Other = 0, Intel = 1, Amd = 2 };
+
+// The engine known to pay on a vendor's CPUs with AVX512_BF16. AMD's (Zen 4 and 5) run
+// vdpbf16ps, two multiply-adds a lane, at the rate of an FMA: twice FP32's peak. Intel's
+// (Cooper Lake to Granite Rapids) run it on one port where FMAs take two: the same peak as
+// FP32, measured at half on a Sapphire Rapids core, and BF16 a fifth slower than FP32 end to
+// end. Their BF16 engine is AMX, which these kernels do not use.
+Bf16Engine known_bf16_engine(CpuVendor vendor);
+
+// The engine this process runs BF16 on (cpu_has_avx512_bf16() must hold): the known one,
+// or the one the environment variable GHOSTNET_HOST_BF16 (avx512_bf16 or fp32) names.
+Bf16Engine host_bf16_engine();
+
+// Runs BF16 on `engine` until the scope ends: for tests. Not for concurrent use.
+class ScopedBf16Engine {
+ public:
+  explicit ScopedBf16Engine(Bf16Engine engine);
+  ~ScopedBf16Engine();
+  ScopedBf16Engine(const ScopedBf16Engine&) = delete;
+  ScopedBf16Engine& operator=(const ScopedBf16Engine&) = delete;
+
+ private:
+  Bf16Engine previous_;
+};
+
 // What the kernels run with: cpu_isa(), or less where the environment variable
 // GHOSTNET_HOST_ISA (baseline, avx2 or avx512) asks for less.
 Isa host_isa();

@@ -145,6 +145,9 @@ final class BenchCommand implements Callable<Integer> {
       result.put("input", input);
       if (!net.device().isCuda()) {
         result.put("host_isa", RuntimeInfo.query().hostIsa());
+        if (net.precision() == Precision.BF16) {
+          result.put("host_bf16_engine", RuntimeInfo.query().hostBf16Engine());
+        }
         result.put("natives", RuntimeInfo.query().nativeBuild());
         result.put("threads", model.threads());
       }
@@ -158,7 +161,8 @@ final class BenchCommand implements Callable<Integer> {
     } else {
       out.printf("%s (%s), batch %d, %dx%d, %s input%n", net, model.weightsDescription(), batch, size, size, input);
       if (!net.device().isCuda()) {
-        out.printf("  host        %s kernels, %d threads%n", RuntimeInfo.query().hostIsa(), model.threads());
+        String bf16 = net.precision() == Precision.BF16 ? ", bf16 on " + RuntimeInfo.query().hostBf16Engine() : "";
+        out.printf("  host        %s kernels, %d threads%s%n", RuntimeInfo.query().hostIsa(), model.threads(), bf16);
       }
       out.printf("  throughput  %.1f images/s%n", imagesPerSecond);
       out.printf("  latency     p50 %.3f ms, p90 %.3f ms, p99 %.3f ms per batch%n", percentile(sorted, 50) / 1e6,

@@ -29,6 +29,7 @@ final class InfoCommand implements Callable<Integer> {
       library(out, library);
     }
     row(out, "host", info.hostCores() + " cores, " + info.hostIsa() + " kernels");
+    row(out, "host bf16", bf16Engine(info.hostBf16Engine()));
     for (RuntimeInfo.Gpu gpu : info.gpus()) {
       row(out, "cuda:" + gpu.index(), String.format("%s, compute capability %d.%d, %.1f GiB", gpu.name(),
           gpu.computeCapabilityMajor(), gpu.computeCapabilityMinor(), gpu.totalMemoryBytes() / (double) (1L << 30)));
@@ -55,6 +56,23 @@ final class InfoCommand implements Callable<Integer> {
   /** A labelled value; a value of several lines is indented under its first. */
   private static void row(PrintWriter out, String label, String value) {
     out.printf("  %-17s %s%n", label, value.replace("\n", "\n" + " ".repeat(20)));
+  }
+
+  /** What --precision bf16 runs on the host, and why where it is not what the name says. */
+  private static String bf16Engine(String engine) {
+    String chosen = System.getenv("GHOSTNET_HOST_BF16");
+    if (("fp32".equals(chosen) || "avx512_bf16".equals(chosen)) && !engine.isEmpty()) {
+      return engine + " (GHOSTNET_HOST_BF16=" + chosen + " chose it)";
+    }
+    switch (engine) {
+      case "":
+        return "refused: this CPU lacks AVX512_BF16";
+      case "FP32 kernels":
+        return "FP32 kernels: this CPU's AVX512_BF16 would be slower than FP32, so bf16 gives fp32's logits "
+            + "(GHOSTNET_HOST_BF16=avx512_bf16 runs it anyway)";
+      default:
+        return engine;
+    }
   }
 
   private static String cudaVersion(int version) {

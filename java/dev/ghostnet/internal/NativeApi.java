@@ -28,6 +28,7 @@ public final class NativeApi {
   public static native String gn_build_info();
   public static native int gn_host_cores();
   public static native String gn_host_isa();
+  public static native String gn_host_bf16_engine();
   public static native int gn_cuda_compiled_version();
   public static native int gn_cuda_driver_version();
   public static native int gn_gpu_count();

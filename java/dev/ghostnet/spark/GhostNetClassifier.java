@@ -101,7 +101,8 @@ public final class GhostNetClassifier extends Transformer implements DefaultPara
     errorCol = new Param<>(this, "errorCol", "why a row could not be classified, or null (empty: no such column)");
     topK = new IntParam(this, "topK", "classes per image, at least 1");
     device = new Param<>(this, "device", "auto (the task's GPU, else any usable GPU, else the host), cpu or cuda");
-    precision = new Param<>(this, "precision", "fp32, fp16 (GPUs) or bf16 (GPUs, and CPUs with AVX512_BF16)");
+    precision = new Param<>(this, "precision", "fp32, fp16 (GPUs) or bf16 (GPUs, and CPUs with "
+        + "AVX512_BF16, on the engine RuntimeInfo.hostBf16Engine() names)");
     batchSize = new IntParam(this, "batchSize", "images per forward pass, at least 1");
     interpolation = new Param<>(this, "interpolation", "the resize filter: bilinear (torchvision's default) or "
         + "bicubic");
