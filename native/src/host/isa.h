@@ -105,6 +105,34 @@ void run_baseline(const Body& body) {
   body(Width<4>{});
 }
 
+// Runs body() in a function of its own compiled for the instruction set of width I, where
+// body is a GN_INLINED_LAMBDA. Kernels call it for each specialisation they dispatch to at
+// run time: inlined into one function, a dozen specialisations make a function so large that
+// GCC takes minutes to compile it, and tens of minutes under the sanitizers.
+template <typename Body>
+GN_TARGET_AVX512 __attribute__((noinline)) void outlined_avx512(const Body& body) {
+  body();
+}
+template <typename Body>
+GN_TARGET_AVX2 __attribute__((noinline)) void outlined_avx2(const Body& body) {
+  body();
+}
+template <typename Body>
+__attribute__((noinline)) void outlined_baseline(const Body& body) {
+  body();
+}
+template <int I, typename Body>
+GN_ALWAYS_INLINE void outlined(const Body& body) {
+  if constexpr (I == vector_width(Isa::Avx512)) {
+    outlined_avx512(body);
+  } else if constexpr (I == vector_width(Isa::Avx2)) {
+    outlined_avx2(body);
+  } else {
+    static_assert(I == vector_width(Isa::Baseline), "I is the vector width of an instruction set");
+    outlined_baseline(body);
+  }
+}
+
 template <typename Body>
 void with_isa(Isa isa, const Body& body) {
   switch (isa) {

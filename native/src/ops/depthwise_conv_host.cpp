@@ -123,19 +123,26 @@ GN_ALWAYS_INLINE void any_row_block(const RowContext& r, const Window& window, i
   }
 }
 
+// row_block in a function of its own, for the instruction set of width I (host::outlined).
+template <int I, Act A, int W, int KH, int KW, int S>
+GN_ALWAYS_INLINE void outlined_row_block(const RowContext& r, const Window& window, int out_width) {
+  host::outlined<I>([&]() GN_INLINED_LAMBDA { row_block<A, W, KH, KW, S>(r, window, out_width); });
+}
+
 // GhostNet's windows on the specialised rows, any other on the general ones: KxK at stride 1
-// or 2 with "same" padding, and GhostNetV2's (1,5) and (5,1).
-template <Act A, int W>
+// or 2 with "same" padding, and GhostNetV2's (1,5) and (5,1). I is the instruction set's vector
+// width, W the channel block's.
+template <int I, Act A, int W>
 GN_ALWAYS_INLINE void dispatch_row_block(const RowContext& r, const Window& window, int out_width) {
   const int kh = window.kernel_h, kw = window.kernel_w, s = window.stride_w;
   const bool same = window.stride_h == s && window.pad_h == kh / 2 && window.pad_w == kw / 2;
-  if (same && kh == 3 && kw == 3 && s == 1) return row_block<A, W, 3, 3, 1>(r, window, out_width);
-  if (same && kh == 3 && kw == 3 && s == 2) return row_block<A, W, 3, 3, 2>(r, window, out_width);
-  if (same && kh == 5 && kw == 5 && s == 1) return row_block<A, W, 5, 5, 1>(r, window, out_width);
-  if (same && kh == 5 && kw == 5 && s == 2) return row_block<A, W, 5, 5, 2>(r, window, out_width);
-  if (same && kh == 1 && kw == 5 && s == 1) return row_block<A, W, 1, 5, 1>(r, window, out_width);
-  if (same && kh == 5 && kw == 1 && s == 1) return row_block<A, W, 5, 1, 1>(r, window, out_width);
-  any_row_block<A, W>(r, window, out_width);
+  if (same && kh == 3 && kw == 3 && s == 1) return outlined_row_block<I, A, W, 3, 3, 1>(r, window, out_width);
+  if (same && kh == 3 && kw == 3 && s == 2) return outlined_row_block<I, A, W, 3, 3, 2>(r, window, out_width);
+  if (same && kh == 5 && kw == 5 && s == 1) return outlined_row_block<I, A, W, 5, 5, 1>(r, window, out_width);
+  if (same && kh == 5 && kw == 5 && s == 2) return outlined_row_block<I, A, W, 5, 5, 2>(r, window, out_width);
+  if (same && kh == 1 && kw == 5 && s == 1) return outlined_row_block<I, A, W, 1, 5, 1>(r, window, out_width);
+  if (same && kh == 5 && kw == 1 && s == 1) return outlined_row_block<I, A, W, 5, 1, 1>(r, window, out_width);
+  host::outlined<I>([&]() GN_INLINED_LAMBDA { any_row_block<A, W>(r, window, out_width); });
 }
 
 template <Act A, int W>
@@ -168,7 +175,7 @@ GN_ALWAYS_INLINE void rows(const DepthwiseRows& d, int64_t begin, int64_t end) {
       }
       block.weight = d.weight + c;
       block.bias = d.bias + c;
-      dispatch_row_block<A, decltype(width)::value>(block, d.window, out.width);
+      dispatch_row_block<W, A, decltype(width)::value>(block, d.window, out.width);
     });
   }
 }
