@@ -5,7 +5,8 @@
 # the program that writes the fixtures' generated models as files.
 # The jar's natives and the test binary are built in the Debian 11 root of the portable build
 # (glibc 2.31, their C++ runtime linked in), so they run on the GPU machine's Linux whatever its
-# libstdc++. Needs root (the Debian 11 root) and Maven's network on first use.
+# libstdc++; the native tests also run here, which is CI's check of the release natives. Needs
+# root (the Debian 11 root) and Maven's network on first use.
 #
 #   bash tests/gpu/prepare.sh [CUDA_ARCHITECTURE]   # default 90 (Hopper: H100, H200)
 #
@@ -45,25 +46,18 @@ outside_libraries() {
 }
 rm -rf "$bundle" && mkdir -p "$bundle/lib"
 
-echo "prepare: the Java tests"
-mvn -q -B test-compile
-cp -r target/test-classes "$bundle/test-classes"
-
-echo "prepare: the jar, its natives built in the Debian 11 root for sm_$arch"
-mvn -q -B -Pportable -DskipTests -Dnative.build.dir=target/gpu-natives \
-  "-Dcmake.args=-DCMAKE_CUDA_ARCHITECTURES=$arch" package
-cp target/ghostnet.jar "$bundle/"
-
-echo "prepare: the native tests, built in the Debian 11 root for sm_$arch"
+echo "prepare: the jar, its natives and the native tests built in the Debian 11 root for sm_$arch"
 cmake/debian11/run-in-root.sh sh -c 'test -f /usr/include/gtest/gtest.h ||
   { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libgtest-dev; }'
-cmake/debian11/cmake.sh -S . -B target/gpu-native-tests -DCMAKE_BUILD_TYPE=Release \
-  "-DCMAKE_CUDA_ARCHITECTURES=$arch" > /dev/null
-cmake/debian11/cmake.sh --build target/gpu-native-tests --target ghostnet_native_tests ghostnet_fixture_weights \
-  --parallel "$(nproc)"
-strip -o "$bundle/ghostnet_native_tests" target/gpu-native-tests/tests/native/ghostnet_native_tests
+# The native tests run here as they will run there (their GPU tests skip); the Java tests are
+# compiled, not run.
+mvn -q -B -Pportable -Dmaven.test.skip.exec=true -Dnative.build.dir=target/gpu-natives \
+  "-Dcmake.args=-DCMAKE_CUDA_ARCHITECTURES=$arch" package
+cp target/ghostnet.jar "$bundle/"
+cp -r target/test-classes "$bundle/test-classes"
+strip -o "$bundle/ghostnet_native_tests" target/gpu-natives/tests/native/ghostnet_native_tests
 # What writes the forward cases' models as files there (their weights are generated, not carried).
-strip -o "$bundle/ghostnet_fixture_weights" target/gpu-native-tests/tests/native/ghostnet_fixture_weights
+strip -o "$bundle/ghostnet_fixture_weights" target/gpu-natives/tests/native/ghostnet_fixture_weights
 
 echo "prepare: the JUnit launcher, and JavaCPP's CUDA runtime bindings for the interop tests"
 mvn -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 \
