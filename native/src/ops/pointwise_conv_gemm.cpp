@@ -100,6 +100,12 @@ GN_ALWAYS_INLINE void tile_of(Tile t, int rows) {
   rows_of_tail<A, W, V, L, 1>(t, rows);
 }
 
+// tile_of in a function of its own, for the instruction set of W lanes (host::outlined).
+template <Act A, int W, int V, int L = W>
+GN_ALWAYS_INLINE void outlined_tile_of(const Tile& t, int rows) {
+  host::outlined<W>([&]() GN_INLINED_LAMBDA { tile_of<A, W, V, L>(t, rows); });
+}
+
 // Rows [0, rows) of `in` times panels [first, last) of the weights.
 template <Act A, int W>
 GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t in_stride, int64_t rows, const PackedPointwise& w,
@@ -119,11 +125,11 @@ GN_ALWAYS_INLINE void rows_times_panels(const float* in, int64_t in_stride, int6
       // A last panel one vector wide or less computes one vector, half a vector wide or
       // less a half-width one.
       if (t.columns <= W / 2 && W > 4) {
-        tile_of<A, W, 1, W / 2>(t, n);
+        outlined_tile_of<A, W, 1, W / 2>(t, n);
       } else if (t.columns <= W) {
-        tile_of<A, W, 1>(t, n);
+        outlined_tile_of<A, W, 1>(t, n);
       } else {
-        tile_of<A, W, 2>(t, n);
+        outlined_tile_of<A, W, 2>(t, n);
       }
     }
   }
