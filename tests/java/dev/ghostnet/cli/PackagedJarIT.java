@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,7 +27,12 @@ class PackagedJarIT {
   record Result(int exitCode, String out, String err) {}
 
   Result java(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    return java(Path.of(System.getProperty("java.home")), args);
+  }
+
+  /** The jar run by the JDK at {@code javaHome}. */
+  Result java(Path javaHome, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(javaHome.resolve("bin").resolve("java").toString(),
         // A fresh JavaCPP cache proves the jar carries its own natives.
         "-Dorg.bytedeco.javacpp.cachedir=" + temp.resolve("javacpp-cache"), "-jar", JAR.toString()));
     command.addAll(List.of(args));
@@ -42,6 +48,21 @@ class PackagedJarIT {
     Result r = java("info");
     assertEquals(0, r.exitCode(), r.err());
     assertTrue(r.out().contains("JavaCPP           1.5.13"), r.out());
+  }
+
+  /**
+   * JDK 24 and later warn of JavaCPP's System.load unless native access is enabled, which the
+   * jar's manifest does. The JDK is the system property ghostnet.newerJdk's, else Temurin 25
+   * where Debian's packages put it.
+   */
+  @Test
+  void jdk24AndLaterRunTheJarWithoutAWarning() throws Exception {
+    Path newer = Path.of(System.getProperty("ghostnet.newerJdk", "/usr/lib/jvm/temurin-25-jdk-amd64"));
+    Assumptions.assumeTrue(Files.isExecutable(newer.resolve("bin/java")),
+        "no JDK 24 or later at " + newer + " (set ghostnet.newerJdk)");
+    Result r = java(newer, "info");
+    assertEquals(0, r.exitCode(), r.err());
+    assertEquals("", r.err());
   }
 
   @Test
