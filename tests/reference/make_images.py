@@ -57,7 +57,7 @@ from pathlib import Path
 
 import numpy as np
 import torchvision
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, PngImagePlugin
 from torchvision import transforms
 from torchvision.transforms import InterpolationMode
 
@@ -360,6 +360,29 @@ OPTION_CASES = [
 ]
 
 
+def with_bad_crc(png, chunk_type):
+    """The PNG with the checksum of its first chunk of chunk_type broken."""
+    data, i = bytearray(png), 8
+    while data[i + 4:i + 8] != chunk_type:
+        i += 12 + struct.unpack('>I', data[i:i + 4])[0]
+    data[i + 8 + struct.unpack('>I', data[i:i + 4])[0]] ^= 0xFF
+    return bytes(data)
+
+
+def refused_by_pil(data, message):
+    """data, after checking that PIL refuses it, its PNG reader with an error that says message
+    (Image.open says only that it cannot identify the file)."""
+    try:
+        PngImagePlugin.PngImageFile(io.BytesIO(data)).convert('RGB')
+    except SyntaxError as e:
+        assert message in str(e), e
+        try:
+            Image.open(io.BytesIO(data))
+        except Image.UnidentifiedImageError:
+            return data
+    raise AssertionError(f'PIL decoded a file it should refuse ({message})')
+
+
 def refusals():
     """Files a decoder must refuse: (file, bytes, substrings of the error, notes)."""
     out = []
@@ -381,6 +404,16 @@ def refusals():
     sof = [s for s in jpeg_segments(bytes(bad)) if s[0] == 0xC0][0]
     bad[sof[1] + 5:sof[1] + 9] = b'\x00\x00\x00\x00'  # height and width 0
     out.append(('refuse/zero_size.jpg', bytes(bad), ['zero_size.jpg'], 'a JPEG whose frame header says 0x0'))
+    small = rgb_picture(32, 24, 23)
+    out.append(('refuse/bad_crc_ihdr.png',
+                refused_by_pil(with_bad_crc(png_bytes(small), b'IHDR'), "bad header checksum in b'IHDR'"),
+                ['checksum', 'IHDR'], 'a PNG whose IHDR checksum is wrong'))
+    text = PngImagePlugin.PngInfo()
+    text.add_text('Comment', 'a chunk before the image data')
+    out.append(('refuse/bad_crc_text.png',
+                refused_by_pil(with_bad_crc(png_bytes(small, pnginfo=text), b'tEXt'), "bad header checksum in b'tEXt'"),
+                ['checksum', 'tEXt'], 'a text chunk before the image data with a wrong checksum: PIL checks every '
+                'chunk before the first IDAT (and none after it)'))
     return out
 
 

@@ -21,7 +21,8 @@ import java.nio.file.Path;
  *   <li>PNG: grayscale 1 to 8 bits, RGB 8 and 16 bits, palette 1 to 8 bits, grayscale + alpha
  *       and RGBA 8 and 16 bits. Alpha and tRNS transparency are dropped without compositing
  *       (the colour stored under a transparent pixel is kept), as {@code convert("RGB")} does;
- *       16-bit samples keep their high byte. 16-bit grayscale is refused (PIL clips it).
+ *       16-bit samples keep their high byte. 16-bit grayscale is refused (PIL clips it), and so
+ *       is a chunk before the image data whose checksum is wrong (PIL checks those alone).
  * </ul>
  *
  * <p>Like PIL (and so torchvision), EXIF orientation and embedded colour profiles are ignored.

@@ -6,6 +6,7 @@ import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.DataBufferUShort;
 import java.awt.image.Raster;
+import java.util.zip.CRC32;
 
 /**
  * PNG through the JDK's reader, converted as PIL's {@code Image.open(f).convert("RGB")} converts:
@@ -25,7 +26,8 @@ import java.awt.image.Raster;
  *       mostly white; converting the file to 8 bits first gives a meaningful input.
  * </ul>
  *
- * <p>Colour profiles (iCCP, sRGB, gAMA) are ignored, as PIL ignores them.
+ * <p>Colour profiles (iCCP, sRGB, gAMA) are ignored, as PIL ignores them. A chunk before the image
+ * data whose checksum is wrong is refused, as PIL refuses it.
  */
 final class PngDecoder {
   private PngDecoder() {}
@@ -66,7 +68,7 @@ final class PngDecoder {
       throw new ImageDecodeException(name, "the PNG is corrupt: its header says " + width + "x" + height);
     }
     ImageDecoder.checkSize(name, "PNG", (int) width, (int) height, maxPixels);
-    byte[] palette = colorType == PALETTE ? palette(data, name) : null;
+    byte[] palette = headerChunks(data, name, colorType == PALETTE);
 
     BufferedImage image = ImageIoReaders.readPng(data, name);
     Raster raster = image.getRaster();
@@ -115,32 +117,40 @@ final class PngDecoder {
   }
 
   /**
-   * 256 RGB entries: the PLTE chunk's, then PIL's default palette ((i, i, i) for entry i) for the
-   * entries it does not give.
+   * Walks the chunks before the image data as PIL does when it opens the file: each one's
+   * checksum must match its bytes (PIL checks no chunk from the first IDAT on, nor does this).
+   * Returns, when {@code wantPalette}, 256 RGB entries: the PLTE chunk's, then PIL's default
+   * palette ((i, i, i) for entry i) for the entries it does not give; else null.
    */
-  private static byte[] palette(byte[] data, String name) {
-    byte[] palette = new byte[256 * 3];
-    for (int i = 0; i < 256; i++) {
-      palette[3 * i] = palette[3 * i + 1] = palette[3 * i + 2] = (byte) i;
-    }
+  private static byte[] headerChunks(byte[] data, String name, boolean wantPalette) {
+    byte[] palette = null;
     int i = 8;
     while (i + 8 <= data.length) {
       long length = u32(data, i);
       String type = new String(data, i + 4, 4, java.nio.charset.StandardCharsets.ISO_8859_1);
-      if (length > data.length - i - 12L) {
-        break; // truncated: the decoder says so
+      if (type.equals("IDAT") || length > data.length - i - 12L) {
+        break; // the image data, or a chunk cut short: the decoder says so
       }
-      if (type.equals("PLTE")) {
-        int entries = (int) Math.min(256, length / 3);
-        System.arraycopy(data, i + 8, palette, 0, entries * 3);
-        return palette;
+      CRC32 crc = new CRC32();
+      crc.update(data, i + 4, 4 + (int) length);
+      long stored = u32(data, i + 8 + (int) length);
+      if (crc.getValue() != stored) {
+        throw new ImageDecodeException(name, String.format("the PNG is corrupt: the checksum of its %s chunk is "
+            + "%08x, its bytes' is %08x", type, stored, crc.getValue()));
       }
-      if (type.equals("IDAT")) {
-        break;
+      if (type.equals("PLTE") && wantPalette) {
+        palette = new byte[256 * 3];
+        for (int e = 0; e < 256; e++) {
+          palette[3 * e] = palette[3 * e + 1] = palette[3 * e + 2] = (byte) e;
+        }
+        System.arraycopy(data, i + 8, palette, 0, (int) Math.min(256, length / 3) * 3);
       }
       i += 12 + (int) length;
     }
-    throw new ImageDecodeException(name, "the PNG is corrupt: a palette image without a PLTE chunk before its data");
+    if (wantPalette && palette == null) {
+      throw new ImageDecodeException(name, "the PNG is corrupt: a palette image without a PLTE chunk before its data");
+    }
+    return palette;
   }
 
   /**
