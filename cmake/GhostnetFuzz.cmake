@@ -1,5 +1,5 @@
 # libFuzzer targets for the parsers of outside bytes (tests/fuzz): safetensors, the PyTorch
-# zip and legacy formats with their restricted unpickler, and .npy.
+# zip and legacy formats with their restricted unpickler, .npy, and JPEG decoding.
 #
 # A host-only clang build, separate from the normal one; tests/fuzz/run.sh configures it:
 #   cmake -S . -B target/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
@@ -20,10 +20,13 @@ if(GHOSTNET_FUZZ)
 
   set(GHOSTNET_FUZZ_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1)
 
-  # The parsers and what they call: nothing of the graph, the executors or the C API.
+  # The parsers, the JPEG decoder and what they call: nothing of the graph, the executors or
+  # the C API.
   file(GLOB GHOSTNET_FUZZ_PARSER_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/native/src/checkpoint/*.cpp)
   add_library(ghostnet_fuzz_parsers STATIC ${GHOSTNET_FUZZ_PARSER_SOURCES}
-              ${CMAKE_CURRENT_SOURCE_DIR}/native/src/core/dtype.cpp)
+              ${CMAKE_CURRENT_SOURCE_DIR}/native/src/core/dtype.cpp
+              ${CMAKE_CURRENT_SOURCE_DIR}/native/src/image/jpeg_decoder.cpp)
+  target_link_libraries(ghostnet_fuzz_parsers PUBLIC ${CMAKE_DL_LIBS})
   target_include_directories(ghostnet_fuzz_parsers
     PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/native/include ${CMAKE_CURRENT_SOURCE_DIR}/native/src)
   target_compile_options(ghostnet_fuzz_parsers PRIVATE ${GHOSTNET_FUZZ_FLAGS} -fsanitize=fuzzer-no-link)

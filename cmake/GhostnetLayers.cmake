@@ -10,8 +10,8 @@
 set(GHOSTNET_LAYERS
   # tensors, devices, dtypes, errors, text for messages; the seam to the GPU runtime
   "core ghostnet/export.h ghostnet/c_api.h ghostnet/error.h ghostnet/dtype.h ghostnet/device.h ghostnet/tensor.h"
-  # weight files; the host's threads and instruction sets; the CUDA runtime and cuDNN
-  "checkpoint host cuda ghostnet/checkpoint.h ghostnet/npy.h"
+  # weight files; image files; the host's threads and instruction sets; the CUDA runtime and cuDNN
+  "checkpoint image host cuda ghostnet/checkpoint.h ghostnet/npy.h"
   # op kinds: reference functors, their rules, and the fast paths beside them
   "ops"
   # GhostNet as a graph of ops: architecture, building, channel padding, memory plans

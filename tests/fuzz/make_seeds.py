@@ -4,10 +4,11 @@
 Each seed is a miniature of one of the committed fixtures (tests/fixtures/formats): the same
 format, wrapper, storage types and tensor layouts (transposed, channels-last, views of one
 storage), with a handful of tiny tensors, so that the fuzzers start from every structure the
-readers accept while each input stays a few hundred bytes. tests/fuzz/run.sh adds the small
-fixture files themselves (hostile/*.pt, the .npy inputs and expected logits) at run time.
+readers accept while each input stays a few hundred bytes; the JPEG decoder's are tiny JPEGs of
+each structure it takes. tests/fuzz/run.sh adds the small fixture files themselves (hostile/*.pt,
+the .npy inputs and expected logits, the sample and refused JPEGs) at run time.
 
-Run with Debian's python3-torch: /usr/bin/python3 tests/fuzz/make_seeds.py
+Run with Debian's python3-torch and python3-pil: /usr/bin/python3 tests/fuzz/make_seeds.py
 """
 import collections
 import io
@@ -163,10 +164,31 @@ def npy_seeds():
     save('version3', np.ones((2,), dtype='u1'), version=(3, 0))
 
 
+def jpeg_seeds():
+    """Tiny JPEGs of every structure the decoder takes: chroma subsamplings, gray, progressive,
+    optimised Huffman tables, and a restart interval."""
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    rgb = Image.fromarray(rng.integers(0, 256, (16, 24, 3), dtype=np.uint8), 'RGB')
+
+    def save(name, image, **options):
+        buf = io.BytesIO()
+        image.save(buf, 'JPEG', quality=80, **options)
+        write('fuzz_jpeg', name, buf.getvalue())
+
+    save('rgb_420', rgb, subsampling='4:2:0')
+    save('rgb_444', rgb, subsampling='4:4:4')
+    save('rgb_422_optimized', rgb, subsampling='4:2:2', optimize=True)
+    save('rgb_progressive', rgb, progressive=True)
+    save('rgb_restarts', rgb, restart_marker_blocks=1)
+    save('gray', rgb.convert('L'))
+
+
 if __name__ == '__main__':
     safetensors_seeds()
     torch_seeds()
     npy_seeds()
+    jpeg_seeds()
     for target in sorted(SEEDS.iterdir()):
         sizes = [p.stat().st_size for p in target.iterdir()]
         print(f'{target.name}: {len(sizes)} seeds, {sum(sizes)} bytes')

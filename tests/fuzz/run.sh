@@ -16,7 +16,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${GHOSTNET_FUZZ_BUILD:-$root/target/fuzz}"
 seconds="${1:-45}"
 shift || true
-all_targets=(fuzz_safetensors fuzz_torch_zip fuzz_torch_zip_pickle fuzz_torch_legacy fuzz_npy)
+all_targets=(fuzz_safetensors fuzz_torch_zip fuzz_torch_zip_pickle fuzz_torch_legacy fuzz_npy fuzz_jpeg)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 
@@ -45,6 +45,7 @@ seed_files() {
     fuzz_torch_zip) ls "$fixtures"/hostile/os_system.pt "$fixtures"/hostile/builtins_eval.pt ;;
     fuzz_torch_legacy) ls "$fixtures"/hostile/subprocess_popen_legacy.pt ;;
     fuzz_npy) ls "$fixtures"/inputs/*.npy "$fixtures"/expected/*.npy ;;
+    fuzz_jpeg) ls "$fixtures"/images/samples/*.jpg "$fixtures"/images/refuse/*.jpg ;;
   esac
 }
 settings() {  # dictionary and longest input of each target
@@ -53,6 +54,7 @@ settings() {  # dictionary and longest input of each target
     fuzz_torch_zip) echo "zip 16384" ;;
     fuzz_torch_zip_pickle | fuzz_torch_legacy) echo "pickle 16384" ;;
     fuzz_npy) echo "npy 16384" ;;
+    fuzz_jpeg) echo "jpeg 16384" ;;
     *) echo "unknown target $1" >&2; exit 2 ;;
   esac
 }

@@ -1,6 +1,7 @@
 package dev.ghostnet;
 
 import dev.ghostnet.internal.NativeApi;
+import dev.ghostnet.internal.NativeJpeg;
 import dev.ghostnet.internal.NativeLibrary;
 import dev.ghostnet.internal.Status;
 import java.io.IOException;
@@ -16,8 +17,9 @@ import org.bytedeco.javacpp.Loader;
  * "AVX2+FMA" or "x86-64 baseline (SSE2)"), what a BF16 model's convolutions run on there
  * ({@code hostBf16Engine}: "AVX512_BF16", or "FP32 kernels" where this CPU's AVX512_BF16 would be
  * slower than FP32, and then a BF16 model's logits are FP32's; empty where the CPU has no
- * AVX512_BF16 and BF16 on the host is refused), GPUs, the libraries a GPU needs, and when no GPU
- * is usable, exactly why.
+ * AVX512_BF16 and BF16 on the host is refused), what decodes JPEGs ({@code jpegDecoder}: "libjpeg-turbo
+ * at PATH", the system's, PIL's decoder; else "ImageIO (...)" saying why), GPUs, the libraries a GPU
+ * needs, and when no GPU is usable, exactly why.
  */
 public record RuntimeInfo(
     String libraryVersion,
@@ -28,6 +30,7 @@ public record RuntimeInfo(
     int hostCores,
     String hostIsa,
     String hostBf16Engine,
+    String jpegDecoder,
     List<Gpu> gpus,
     List<GpuLibrary> gpuLibraries,
     String gpuUnavailableReason) {
@@ -63,7 +66,7 @@ public record RuntimeInfo(
     }
     return new RuntimeInfo(NativeApi.gn_version(), NativeApi.gn_build_info(), loadedJavacppVersion(), NativeApi.gn_cuda_compiled_version(),
         NativeApi.gn_cuda_driver_version(), NativeApi.gn_host_cores(), NativeApi.gn_host_isa(), NativeApi.gn_host_bf16_engine(),
-        List.copyOf(gpus), List.copyOf(libraries), reason);
+        NativeJpeg.describe(), List.copyOf(gpus), List.copyOf(libraries), reason);
   }
 
   /** Whether a GPU can run ghostnet (a device, a driver and cuDNN). */

@@ -166,6 +166,18 @@ GHOSTNET_API int32_t gn_npy_write(const char* path, const gn_tensor* tensor);
  * re-parameterisable convolution folded into one, in float32), which loads to the same logits. */
 GHOSTNET_API int32_t gn_checkpoint_convert(const char* input_path, const char* output_path);
 
+/* --- images -------------------------------------------------------------------------- */
+/* The system's libjpeg-turbo (its TurboJPEG library, libturbojpeg.so.0), found on first use:
+ * the file, or "" when none could be used, and then why. */
+GHOSTNET_API const char* gn_jpeg_library_path(void);
+GHOSTNET_API const char* gn_jpeg_library_problem(void);
+/* Decodes a JPEG of width x height pixels into out (width * height * channels bytes; channels
+ * 3: RGB, 1: gray for a grayscale JPEG) as PIL gets it from libjpeg-turbo: the ISLOW inverse
+ * DCT and fancy upsampling; corrupt data in a complete file is decoded as libjpeg decodes it.
+ * GN_DEVICE_UNAVAILABLE when no TurboJPEG library was found. */
+GHOSTNET_API int32_t gn_jpeg_decode(const uint8_t* data, int64_t size, int32_t width, int32_t height,
+                                    int32_t channels, uint8_t* out);
+
 #ifdef __cplusplus
 }
 #endif

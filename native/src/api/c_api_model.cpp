@@ -5,6 +5,7 @@
 #include "ghostnet/checkpoint.h"
 #include "ghostnet/npy.h"
 #include "graph/graph.h"
+#include "image/jpeg_decoder.h"
 
 using namespace ghostnet;
 using namespace ghostnet::capi;
@@ -127,6 +128,23 @@ int32_t gn_checkpoint_convert(const char* input_path, const char* output_path) {
     const Checkpoint checkpoint = read_checkpoint(input);
     const graph::Topology topology = graph::infer_topology(checkpoint.tensors, input);
     write_safetensors(path_from(output_path), graph::deployed(checkpoint.tensors, topology, input));
+  });
+}
+
+// --- images ---
+
+const char* gn_jpeg_library_path(void) { return image::turbojpeg_path().c_str(); }
+const char* gn_jpeg_library_problem(void) { return image::turbojpeg_problem().c_str(); }
+
+int32_t gn_jpeg_decode(const uint8_t* data, int64_t size, int32_t width, int32_t height, int32_t channels,
+                       uint8_t* out) {
+  return guarded([&] {
+    if (size < 0 || width <= 0 || height <= 0) {
+      fail(ErrorCode::InvalidArgument, "a JPEG's bytes must be >= 0 and its width and height > 0, found " +
+                                           std::to_string(size) + " bytes of " + std::to_string(width) + "x" +
+                                           std::to_string(height) + " pixels");
+    }
+    image::decode_jpeg(data, std::size_t(size), width, height, channels, out);
   });
 }
 

@@ -1,3 +1,4 @@
+import dev.ghostnet.RuntimeInfo;
 import dev.ghostnet.image.ImagePreprocessor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,8 @@ import java.util.stream.Stream;
  * ghostnet's ImagePreprocessor (decode, Resize(256), CenterCrop(224), bilinear), timed as
  * pil_preprocess.py times PIL and torchvision: every JPEG of a folder read into memory first,
  * then preprocessed one after another on one thread for a while after a warm-up; prints images
- * per second as JSON. Run as a source file with the jar on the class path:
+ * per second as JSON, with what decoded the JPEGs. Run as a source file with the jar on the class
+ * path:
  *
  * <pre>java -cp ghostnet.jar PreprocessBench.java FOLDER SECONDS</pre>
  */
@@ -37,8 +39,9 @@ public class PreprocessBench {
       images += encoded.size();
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
-    System.out.printf("{\"java\": \"%s\", \"images\": %d, \"images_per_second\": %.2f}%n",
-        System.getProperty("java.vm.name") + " " + Runtime.version(), images, images / elapsed);
+    System.out.printf("{\"java\": \"%s\", \"jpeg_decoder\": \"%s\", \"images\": %d, \"images_per_second\": %.2f}%n",
+        System.getProperty("java.vm.name") + " " + Runtime.version(), RuntimeInfo.query().jpegDecoder(), images,
+        images / elapsed);
   }
 
   private static void preprocessAll(ImagePreprocessor preprocessor, List<byte[]> encoded, List<String> names) {

@@ -30,6 +30,7 @@ final class InfoCommand implements Callable<Integer> {
     }
     row(out, "host", info.hostCores() + " cores, " + info.hostIsa() + " kernels");
     row(out, "host bf16", bf16Engine(info.hostBf16Engine()));
+    row(out, "jpeg decoder", info.jpegDecoder());
     for (RuntimeInfo.Gpu gpu : info.gpus()) {
       row(out, "cuda:" + gpu.index(), String.format("%s, compute capability %d.%d, %.1f GiB", gpu.name(),
           gpu.computeCapabilityMajor(), gpu.computeCapabilityMinor(), gpu.totalMemoryBytes() / (double) (1L << 30)));

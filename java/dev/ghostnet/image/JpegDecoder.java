@@ -1,12 +1,20 @@
 package dev.ghostnet.image;
 
+import dev.ghostnet.InvalidArgumentException;
+import dev.ghostnet.internal.NativeJpeg;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
 import java.nio.charset.StandardCharsets;
 
 /**
- * JPEG through the JDK's reader, with the colour handling of libjpeg and PIL.
+ * JPEG through the system's libjpeg-turbo where libghostnet finds it ({@link NativeJpeg}), else
+ * through the JDK's reader, with the colour handling of libjpeg and PIL.
+ *
+ * <p>libjpeg-turbo decodes the gray, YCbCr and RGB JPEGs as it does for PIL. The JDK's reader
+ * decodes CMYK and YCCK JPEGs, and all of them where libjpeg-turbo is missing: Debian's OpenJDK
+ * links the system's libjpeg-turbo, so its pixels are PIL's; others (Temurin) carry IJG's
+ * libjpeg 6b, whose pixels differ from PIL's for 4:4:0 chroma.
  *
  * <p>The common case, a YCbCr JPEG with a JFIF marker and no ICC profile, is converted to RGB by
  * libjpeg itself, as for PIL. Otherwise the reader is asked for the raster, which is the decoded
@@ -52,6 +60,15 @@ final class JpegDecoder {
   }
 
   static Pixels decode(byte[] data, String name, long maxPixels) {
+    return decode(data, name, maxPixels, NativeJpeg.available());
+  }
+
+  /**
+   * As {@link #decode(byte[], String, long)}; {@code turboJpeg} decodes gray, YCbCr and RGB JPEGs
+   * with the system's libjpeg-turbo (PIL's decoder) rather than ImageIO, which gives the same
+   * pixels where the JDK's libjpeg is libjpeg-turbo too.
+   */
+  static Pixels decode(byte[] data, String name, long maxPixels, boolean turboJpeg) {
     Header header = parse(data, name);
     if (header.sofMarker == 0xC3 || header.sofMarker == 0xC7 || header.sofMarker == 0xCB
         || header.sofMarker == 0xCF) {
@@ -71,6 +88,16 @@ final class JpegDecoder {
           + data.length + " bytes)");
     }
     ColorSpace space = colorSpace(header);
+    if (turboJpeg && space != ColorSpace.CMYK && space != ColorSpace.YCCK) {
+      int channels = space == ColorSpace.GRAY ? 1 : 3;
+      byte[] pixels = new byte[header.width * header.height * channels];
+      try {
+        NativeJpeg.decode(data, header.width, header.height, channels, pixels);
+      } catch (InvalidArgumentException e) {
+        throw new ImageDecodeException(name, "the JPEG is corrupt: " + e.getMessage(), e);
+      }
+      return new Pixels(header.width, header.height, channels, pixels);
+    }
     if (space == ColorSpace.YCBCR && header.jfif && !header.adobe && !header.icc) {
       return new Pixels(header.width, header.height, 3,
           ImageIoReaders.readJpegRgb(data, name, header.width, header.height));

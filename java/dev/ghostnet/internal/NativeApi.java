@@ -6,6 +6,7 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
 import org.bytedeco.javacpp.annotation.Platform;
 
 /**
@@ -92,6 +93,16 @@ public final class NativeApi {
   public static native int gn_npy_read(String path, int layout, @Cast("gn_tensor**") long[] out);
   public static native int gn_npy_write(String path, @Cast("const gn_tensor*") long tensor);
   public static native int gn_checkpoint_convert(String inputPath, String outputPath);
+
+  // --- images ---
+  public static native String gn_jpeg_library_path();
+  public static native String gn_jpeg_library_problem();
+  // Without copies of the arrays (a 12-megapixel image is 36 MB), as java.util.zip's Inflater
+  // reads and writes its arrays: the garbage collector waits for the decode, a few milliseconds
+  // for a photo of ImageNet's size.
+  @CriticalRegion
+  public static native int gn_jpeg_decode(@Cast("const uint8_t*") byte[] data, long size, int width, int height,
+      int channels, @Cast("uint8_t*") byte[] out);
 
   /** A direct buffer over {@code size} bytes of host memory at {@code address}; it owns nothing. */
   public static ByteBuffer hostView(long address, long size) {

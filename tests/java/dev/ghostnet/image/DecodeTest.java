@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.ghostnet.image.ImageFixtures.Diff;
 import dev.ghostnet.image.ImageFixtures.Refusal;
 import dev.ghostnet.image.ImageFixtures.Sample;
+import dev.ghostnet.internal.NativeJpeg;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,10 +27,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Decoding against PIL's {@code Image.open(f).convert("RGB")}, and refusals.
  *
- * <p>Measured: every sample decodes bit for bit as PIL decodes it, JPEGs included (JPEG decoding
- * is libjpeg's on both sides: Debian's JDK links the system libjpeg-turbo, which PIL uses too).
- * A JDK bundling IJG libjpeg 6b (Temurin's, for one) also matches on every sample except the
- * 4:4:0 JPEG, whose chroma it upsamples by repeating rows (up to 77 levels apart).
+ * <p>Measured: every sample decodes bit for bit as PIL decodes it, JPEGs included, by the system's
+ * libjpeg-turbo (PIL's decoder) and by ImageIO on Debian's JDK, which links that libjpeg-turbo. A
+ * JDK bundling IJG libjpeg 6b (Temurin's, for one) matches through ImageIO on every sample except
+ * the 4:4:0 JPEG, whose chroma it upsamples by repeating rows (up to 77 levels apart).
  */
 class DecodeTest {
   /** The measured agreement: none of the samples differs by a level. */
@@ -45,13 +47,38 @@ class DecodeTest {
   @MethodSource("samples")
   void decodesAsPil(Sample sample) {
     RgbImage image = ImageDecoder.decode(sample.file());
-    assertEquals(sample.width(), image.width(), "width");
-    assertEquals(sample.height(), image.height(), "height");
+    assertDecodedAsPil(sample, image.width(), image.height(), image.pixels());
+  }
+
+  static Stream<Sample> jpegSamples() {
+    return samples().filter(sample -> sample.format().equals("jpeg"));
+  }
+
+  /** The system's libjpeg-turbo, where libghostnet finds it (CI installs it). */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jpegSamples")
+  void libjpegTurboDecodesJpegsAsPil(Sample sample) throws Exception {
+    Assumptions.assumeTrue(NativeJpeg.available(), () -> "JPEGs are decoded by " + NativeJpeg.describe());
+    Pixels pixels = JpegDecoder.decode(Files.readAllBytes(sample.file()), sample.name(), ImageDecoder.MAX_PIXELS, true);
+    assertDecodedAsPil(sample, pixels.width(), pixels.height(), pixels.rgb());
+  }
+
+  /** The JDK's ImageIO, which decodes JPEGs where libjpeg-turbo is missing. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("jpegSamples")
+  void imageIoDecodesJpegsAsPil(Sample sample) throws Exception {
+    Pixels pixels = JpegDecoder.decode(Files.readAllBytes(sample.file()), sample.name(), ImageDecoder.MAX_PIXELS, false);
+    assertDecodedAsPil(sample, pixels.width(), pixels.height(), pixels.rgb());
+  }
+
+  private static void assertDecodedAsPil(Sample sample, int width, int height, byte[] rgb) {
+    assertEquals(sample.width(), width, "width");
+    assertEquals(sample.height(), height, "height");
     int tolerance = sample.format().equals("jpeg") ? JPEG_TOLERANCE : PNG_TOLERANCE;
-    String hash = ImageFixtures.sha256(image.pixels());
+    String hash = ImageFixtures.sha256(rgb);
     if (sample.decoded() != null) {
       byte[] expected = ImageFixtures.readReferencePng(sample.decoded()).pixels();
-      Diff diff = Diff.of(expected, image.pixels());
+      Diff diff = Diff.of(expected, rgb);
       REPORT.put(sample.name(), "max " + diff.max() + ", off by 1: " + diff.offByOne());
       assertTrue(diff.max() <= tolerance, () -> sample + " (" + sample.notes() + "): " + diff.describe(sample.width()));
     } else {
