@@ -9,8 +9,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * Decodes JPEG and PNG files to the RGB pixels PIL's {@code Image.open(f).convert("RGB")} gives,
- * with the JDK's ImageIO readers only. Stateless and thread-safe.
+ * Decodes JPEG and PNG files to the RGB pixels PIL's {@code Image.open(f).convert("RGB")} gives:
+ * gray, YCbCr and RGB JPEGs with the system's libjpeg-turbo where libghostnet finds it (as PIL
+ * does), everything else with the JDK's ImageIO readers. Stateless and thread-safe.
  *
  * <p>What is accepted, and how it becomes RGB:
  *

@@ -4,7 +4,8 @@
  *
  * <ul>
  *   <li>{@link dev.ghostnet.image.ImageDecoder}: JPEG and PNG to the RGB pixels PIL's
- *       {@code convert("RGB")} gives, through the JDK's ImageIO; typed errors
+ *       {@code convert("RGB")} gives, JPEGs through the system's libjpeg-turbo where it is
+ *       installed, everything else through the JDK's ImageIO; typed errors
  *       ({@link dev.ghostnet.image.ImageDecodeException}) for anything it refuses.
  *   <li>{@link dev.ghostnet.image.ImagePreprocessor}: {@code Resize(256)} + {@code CenterCrop(224)}
  *       (sizes and {@link dev.ghostnet.image.Interpolation} in
