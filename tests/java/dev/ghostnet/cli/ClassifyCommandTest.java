@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -183,6 +184,21 @@ class ClassifyCommandTest {
     r = CliRunner.run("classify", "--weights", v2.toString(), "--device", "cpu", image.toString());
     assertEquals(0, r.exitCode(), r.err());
     assertEquals("GhostNetV2 1.3x, 100 classes, fp32 on cpu (weights " + v2 + ")", r.out().lines().findFirst().get());
+  }
+
+  /** The table ends with the count of images, of failures and the rate, decoding included. */
+  @Test
+  void theTableEndsWithImagesPerSecond() throws IOException {
+    Path samples = IMAGES.resolve("samples");
+    long count;
+    try (Stream<Path> files = Files.list(samples)) {
+      count = files.count();
+    }
+    CliRunner r = CliRunner.run("classify", "--weights", WEIGHTS.toString(), "--device", "cpu", samples.toString());
+    assertEquals(0, r.exitCode(), r.err());
+    List<String> lines = r.out().lines().toList();
+    String last = lines.get(lines.size() - 1);
+    assertTrue(last.matches(count + " images \\(0 failed\\) in [0-9]+\\.[0-9]{2} s: [0-9]+\\.[0-9] images/s"), last);
   }
 
   @Test
