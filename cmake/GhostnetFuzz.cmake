@@ -25,6 +25,7 @@ if(GHOSTNET_FUZZ)
   file(GLOB GHOSTNET_FUZZ_PARSER_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/native/src/checkpoint/*.cpp)
   add_library(ghostnet_fuzz_parsers STATIC ${GHOSTNET_FUZZ_PARSER_SOURCES}
               ${CMAKE_CURRENT_SOURCE_DIR}/native/src/core/dtype.cpp
+              ${CMAKE_CURRENT_SOURCE_DIR}/native/src/core/shared_library.cpp
               ${CMAKE_CURRENT_SOURCE_DIR}/native/src/image/jpeg_decoder.cpp)
   target_link_libraries(ghostnet_fuzz_parsers PUBLIC ${CMAKE_DL_LIBS})
   target_include_directories(ghostnet_fuzz_parsers

@@ -3,13 +3,14 @@
 #include <dlfcn.h>
 #include <glob.h>
 #include <limits.h>
-#include <link.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <set>
+
+#include "core/shared_library.h"
 
 namespace ghostnet::gpu {
 namespace {
@@ -65,11 +66,6 @@ void add_python_link_targets(const std::string& bin, std::vector<std::string>& p
       if (!prefix.empty()) prefixes.push_back(prefix);
     }
   }
-}
-
-std::string canonical(const std::string& path) {
-  char resolved[PATH_MAX];
-  return realpath(path.c_str(), resolved) != nullptr ? std::string(resolved) : path;
 }
 
 }  // namespace
@@ -191,21 +187,6 @@ Found find_library(const std::vector<Candidate>& candidates, const std::function
   }
   if (!absent.empty()) found.log += "\n  not in: " + absent;
   return found;
-}
-
-void* open_library(const std::string& path, std::string& error) {
-  void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* message = dlerror();
-    error = message != nullptr ? message : "dlopen failed";
-  }
-  return handle;
-}
-
-std::string path_of(void* handle) {
-  link_map* map = nullptr;
-  if (dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || map == nullptr || map->l_name == nullptr) return "";
-  return canonical(map->l_name);
 }
 
 PathKind path_kind(const std::string& path) {

@@ -64,14 +64,6 @@ struct Found {
 // candidate whose file does not exist is only listed.
 Found find_library(const std::vector<Candidate>& candidates, const std::function<std::string(void*)>& check);
 
-// Opens a library with lazy binding and its symbols kept local: it serves whoever asks
-// for it by name (the dynamic linker matches a loaded library's soname) without its
-// symbols reaching anyone else. "" or what the dynamic linker said.
-void* open_library(const std::string& path, std::string& error);
-
-// The file a handle was loaded from.
-std::string path_of(void* handle);
-
 enum class PathKind { Missing, File, Folder };
 PathKind path_kind(const std::string& path);
 std::string folder_of(const std::string& path);

@@ -1,8 +1,8 @@
 #include "image/jpeg_decoder.h"
 
 #include <dlfcn.h>
-#include <link.h>
 
+#include "core/shared_library.h"
 #include "ghostnet/error.h"
 #include "image/turbojpeg_api.h"
 
@@ -28,15 +28,11 @@ bool bind(void* handle, const char* name, F& f) {
   return f != nullptr;
 }
 
-Library open_library() {
+Library load_library() {
   Library lib;
   constexpr const char* kFile = "libturbojpeg.so.0";
-  void* handle = dlopen(kFile, RTLD_LAZY | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* message = dlerror();
-    lib.problem = message != nullptr ? message : std::string(kFile) + " could not be opened";
-    return lib;
-  }
+  void* handle = open_library(kFile, lib.problem);
+  if (handle == nullptr) return lib;
   // tjGetErrorStr2 and tjGetErrorCode came with libjpeg-turbo 2.0.
   if (!bind(handle, "tjInitDecompress", lib.init) || !bind(handle, "tjDecompressHeader3", lib.header) ||
       !bind(handle, "tjDecompress2", lib.decompress) || !bind(handle, "tjDestroy", lib.destroy) ||
@@ -45,14 +41,13 @@ Library open_library() {
     dlclose(handle);
     return lib;
   }
-  link_map* map = nullptr;
-  lib.path = dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr && map->l_name != nullptr ? map->l_name
-                                                                                                    : kFile;
+  lib.path = path_of(handle);
+  if (lib.path.empty()) lib.path = kFile;
   return lib;  // kept open for the life of the process
 }
 
 const Library& library() {
-  static const Library lib = open_library();
+  static const Library lib = load_library();
   return lib;
 }
 
